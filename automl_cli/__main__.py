@@ -1,0 +1,3 @@
+from automl_cli.cli import main
+
+main()
