@@ -24,3 +24,11 @@ class MetabaseError(AutoMLError):
 
 class UsageError(AutoMLError):
     """An option value is out of range or contradicts another option."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a fit (not a user error); `out` is the model written from the best trial."""
+
+    def __init__(self, out: object | None) -> None:
+        super().__init__("interrupted")
+        self.out = out

@@ -50,7 +50,7 @@ def to_plain(configuration: Configuration | Mapping[str, Any]) -> Config:
 
 
 def seeded_space(space: ConfigurationSpace, rng: np.random.Generator) -> ConfigurationSpace:
-    """A private copy of `space` whose sampler is seeded from `rng` (the caller's stays untouched)."""
+    """A private copy of `space` with its sampler seeded from `rng`; the original is untouched."""
     own = copy.deepcopy(space)
     own.seed(int(rng.integers(2**31 - 1)))
     return own

@@ -1,0 +1,245 @@
+"""The Python front door: fit, predict and describe models. The CLI is a thin layer on this."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from automl_cli import bundle
+from automl_cli.errors import AutoMLError, Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from automl_cli.evaluate import TrialResult
+
+DEFAULT_TIME_BUDGET = 300.0
+LEADERBOARD_SIZE = 10
+MIN_ROWS_AT_MIN_BUDGET = 100
+DEEPEST_MIN_BUDGET = 1 / 27
+TRIAL_LIMIT_FRACTION = 0.25  # default per-trial time limit: this share of the time budget
+
+
+@dataclass
+class FitOptions:
+    target: str
+    task: str = "auto"
+    metric: str | None = None
+    time_budget: float = DEFAULT_TIME_BUDGET
+    max_trials: int | None = None
+    optimizer: str = "random"
+    seed: int = 0
+    n_jobs: int | None = None
+    min_budget: float | None = None
+    eta: int = 3
+    trial_time_limit: float | None = None
+    out: Path = Path("model.automl")
+    trial_log: Path | None = None
+
+    def check(self) -> None:
+        """Option values that no search could use, refused before any work."""
+        if not math.isfinite(self.time_budget) or self.time_budget <= 0:
+            raise UsageError(f"--time-budget must be a positive number of seconds, got "
+                             f"{self.time_budget:g}")
+        if self.max_trials is not None and self.max_trials < 1:
+            raise UsageError(f"--max-trials must be at least 1, got {self.max_trials}")
+        if self.n_jobs is not None and self.n_jobs < 1:
+            raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs}")
+        if self.eta < 2:
+            raise UsageError(f"--eta must be at least 2, got {self.eta}")
+        if self.min_budget is not None and not 0 < self.min_budget <= 1:
+            raise UsageError(f"--min-budget must be in (0, 1], got {self.min_budget:g}")
+        if self.trial_time_limit is not None and self.trial_time_limit <= 0:
+            raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
+
+
+@dataclass
+class FitResult:
+    out: Path
+    manifest: dict[str, Any]
+    trials: list[TrialResult]
+    notices: list[str] = field(default_factory=list)
+
+
+def auto_min_budget(n_train: int, eta: int) -> float:
+    """The smallest eta^-k (down to 1/27) that still trains on MIN_ROWS_AT_MIN_BUDGET rows."""
+    budget = 1.0
+    while budget / eta >= DEEPEST_MIN_BUDGET - 1e-12 and n_train * budget / eta >= \
+            MIN_ROWS_AT_MIN_BUDGET:
+        budget /= eta
+    return budget
+
+
+def fit(
+    data: str | Path,
+    options: FitOptions,
+    *,
+    started: float | None = None,
+    on_event: Callable[[Any], None] = lambda state: None,
+    on_notice: Callable[[str], None] = lambda message: None,
+) -> FitResult:
+    """Search for the best pipeline for `data` and write it to `options.out`.
+
+    `started` is the monotonic time the whole command began; the time budget counts from it.
+    """
+    options.check()
+    from automl_cli.data import load_training_data
+    from automl_cli.evaluate import Evaluator
+    from automl_cli.execute import ProcessExecutor, default_workers
+    from automl_cli.metrics import resolve_metric
+    from automl_cli.optimize import create_optimizer
+    from automl_cli.search import SearchState, TrialLog, rank_trials, refit_reserve, run_search
+    from automl_cli.space import build_space, default_configs
+
+    started = time.monotonic() if started is None else started
+    dataset = load_training_data(data, options.target, options.task)
+    metric = resolve_metric(options.metric, dataset.task)
+    for notice in dataset.notices:
+        on_notice(notice)
+
+    n_workers = options.n_jobs or default_workers()
+    evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
+    space = build_space(dataset.task, len(dataset.y), len(dataset.schema.feature_names),
+                        len(dataset.schema.categorical))
+    min_budget = options.min_budget or auto_min_budget(evaluator.n_train, options.eta)
+    try:
+        optimizer = create_optimizer(options.optimizer, space, min_budget=min_budget,
+                                     max_budget=1.0, eta=options.eta, seed=options.seed)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    optimizer.warm_start(default_configs(space))
+
+    time_budget = options.time_budget
+    trial_limit = options.trial_time_limit or max(10.0, TRIAL_LIMIT_FRACTION * time_budget)
+    hard_end = started + time_budget
+
+    def search_end(trials: list[TrialResult]) -> float:
+        ranked = rank_trials(trials)
+        estimate = evaluator.refit_estimate(ranked[0]) if ranked else 0.0
+        return hard_end - refit_reserve(estimate, time_budget)
+
+    state = SearchState(started=started, time_budget=time_budget)
+    log = TrialLog(options.trial_log)
+    interrupted = False
+    with ProcessExecutor(evaluator, n_workers, trial_time_limit=trial_limit) as executor:
+        try:
+            run_search(optimizer, executor, n_workers=n_workers, search_end=search_end,
+                       max_trials=options.max_trials, log=log, state=state, on_event=on_event)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            log.close()
+        ranked = rank_trials(state.trials)
+        if not ranked:
+            if interrupted:
+                raise Interrupted(None)
+            raise AutoMLError(_no_success_message(state.trials, time_budget))
+        # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
+        # less a margin for writing the file and shutting the workers down
+        refit_end = hard_end + 0.1 * time_budget + 3.0
+        model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers, on_notice)
+
+    manifest = _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget)
+    bundle.save(options.out, model, manifest)
+    if interrupted:
+        raise Interrupted(options.out)
+    return FitResult(options.out, manifest, state.trials, list(dataset.notices))
+
+
+def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
+    """Refit the best trial that can be refitted in the time left; fall back down the ranks."""
+    from automl_cli.execute import RefitError
+    from automl_cli.search import REFIT_SAFETY
+
+    candidates = ranked[:5]
+    for position, trial in enumerate(candidates):
+        left = refit_end - time.monotonic()
+        last = position == len(candidates) - 1
+        if evaluator.refit_estimate(trial) * REFIT_SAFETY > left and not last:
+            continue
+        try:
+            return executor.refit(trial.config, left, n_threads), trial
+        except RefitError as error:
+            on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
+    raise AutoMLError("no model could be refitted on all rows within the time budget; raise "
+                      "--time-budget")
+
+
+def _no_success_message(trials: list[TrialResult], time_budget: float) -> str:
+    if not trials:
+        return (f"no trial finished within the time budget of {time_budget:g} s; raise "
+                "--time-budget")
+    reason, _ = Counter((t.error or t.status).split(" (at ")[0] for t in trials).most_common(1)[0]
+    return (f"all {len(trials)} trials failed (most often: {reason}); check the data, or raise "
+            "--time-budget if they ran out of time")
+
+
+def _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget) -> dict:
+    from automl_cli.search import rank_trials
+
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "task": dataset.task,
+        "metric": metric.name,
+        "target": dataset.schema.target,
+        "schema": dataset.schema.to_dict(),
+        "classes": list(dataset.classes),
+        "training_rows": len(dataset.y),
+        "best_config": best.config,
+        "algorithm": best.algorithm,
+        "validation_score": best.score,
+        "validation_loss": best.loss,
+        "validation": evaluator.validation,
+        "budget": best.budget,
+        "trial_count": len(state.trials),
+        "failed_trials": state.failed,
+        "stopped_by": state.stopped_by,
+        "search": {
+            "optimizer": options.optimizer,
+            "seed": options.seed,
+            "time_budget": options.time_budget,
+            "max_trials": options.max_trials,
+            "min_budget": min_budget,
+            "eta": options.eta,
+            "seconds": round(time.monotonic() - state.started, 2),
+        },
+        "leaderboard": [t.to_dict() for t in rank_trials(state.trials)[:LEADERBOARD_SIZE]],
+        "notices": list(dataset.notices),
+    }
+
+
+def predict(model_path: str | Path, data: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """Predictions for every row of `data` (contract 2), and notes about the model file."""
+    from automl_cli.data import Schema, read_csv
+    from automl_cli.evaluate import predict_scores
+
+    loaded = bundle.load(model_path)
+    manifest = loaded.manifest
+    schema = Schema.from_dict(manifest["schema"])
+    frame = read_csv(data)
+    X = schema.features(frame)
+    task = manifest["task"]
+    if task == "regression":
+        return pd.DataFrame({"prediction": predict_scores(loaded.model, X, task, 0)}), \
+            loaded.warnings
+    classes = manifest["classes"]
+    proba = predict_scores(loaded.model, X, task, len(classes))
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    columns: dict[str, Any] = {"prediction": np.asarray(classes, dtype=object)[proba.argmax(1)]}
+    for k, label in enumerate(classes):
+        columns[f"proba_{label}"] = proba[:, k]
+    return pd.DataFrame(columns), loaded.warnings
+
+
+def write_predictions(predictions: pd.DataFrame, out: str | Path) -> None:
+    from automl_cli.files import atomic_write
+
+    with atomic_write(out, "w") as stream:
+        predictions.to_csv(stream, index=False)

@@ -1,0 +1,144 @@
+"""The model file (DESIGN.md, contract 5): a zip of a JSON manifest and a skops model.
+
+The manifest is read and checked before any model byte is touched: format version, then the
+library versions it was written with. The model itself is loaded with `skops.io` and the fixed
+list of types our pipelines are made of (`automl_cli.space.TRUSTED_TYPES`, never read from the
+file), so loading a model cannot run code from it; a file that holds any other type, or whose
+model bytes do not match the checksum in its manifest, is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from automl_cli.errors import BundleError
+from automl_cli.files import atomic_write
+
+FORMAT = "automl-cli model"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MODEL = "model.skops"
+VERSIONED_LIBRARIES = ("automl-cli", "scikit-learn", "lightgbm", "xgboost", "numpy", "skops")
+
+
+@dataclass
+class Bundle:
+    manifest: dict[str, Any]
+    model: Any
+    warnings: list[str]
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in VERSIONED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> None:
+    """Write the model and its manifest to `path` atomically."""
+    import skops.io
+
+    payload = skops.io.dumps(model)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "libraries": library_versions(),
+        "model_sha256": hashlib.sha256(payload).hexdigest(),
+        **manifest,
+    }
+    with atomic_write(path) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(MANIFEST, json.dumps(manifest, indent=2, default=str))
+        z.writestr(MODEL, payload)
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest alone, checked; BundleError for anything that is not our model file."""
+    manifest, _ = _open(path, with_model=False)
+    return manifest
+
+
+def load(path: str | Path) -> Bundle:
+    """The manifest and the model, refusing anything that could run code or is tampered with."""
+    import skops.io
+
+    from automl_cli.space import TRUSTED_TYPES
+
+    manifest, payload = _open(path, with_model=True)
+    notes = _version_notes(manifest.get("libraries", {}))
+    if hashlib.sha256(payload).hexdigest() != manifest.get("model_sha256"):
+        raise BundleError(f"{path}: the model does not match its manifest's checksum (the file "
+                          "was altered or damaged); retrain with `automl fit`")
+    try:
+        untrusted = set(skops.io.get_untrusted_types(data=payload))
+    except Exception as error:
+        raise BundleError(f"{path}: the model part cannot be read ({error}); retrain with "
+                          "`automl fit`") from None
+    foreign = sorted(untrusted - set(TRUSTED_TYPES))
+    if foreign:
+        raise BundleError(f"{path}: refused, the model holds types this tool never writes "
+                          f"({', '.join(foreign[:3])}); only load files made by `automl fit`")
+    try:
+        model = skops.io.loads(payload, trusted=sorted(untrusted))
+    except Exception as error:
+        hint = "; ".join(notes) or "the file may be damaged"
+        raise BundleError(f"{path}: the model cannot be loaded ({type(error).__name__}: "
+                          f"{error}); {hint}; retrain with `automl fit`") from None
+    return Bundle(manifest, model, notes)
+
+
+def _open(path: str | Path, with_model: bool) -> tuple[dict[str, Any], bytes]:
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError(f"model file not found: {path}; give the path written by `automl fit`")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+                raise ValueError("not our format")
+            _check_format_version(path, manifest)
+            payload = archive.read(MODEL) if with_model else b""
+    except BundleError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeDecodeError):
+        raise BundleError(f"{path} is not a model file written by automl-cli; give the file "
+                          "written by `automl fit --out`") from None
+    return manifest, payload
+
+
+def _check_format_version(path: Path, manifest: dict[str, Any]) -> None:
+    version = manifest.get("format_version")
+    if not isinstance(version, int):
+        raise ValueError("no format version")
+    if version > FORMAT_VERSION:
+        writer = manifest.get("libraries", {}).get("automl-cli", "a newer version")
+        raise BundleError(f"{path} was written by automl-cli {writer} (model format "
+                          f"{version}); this is format {FORMAT_VERSION}: upgrade automl-cli")
+
+
+def _version_notes(saved: dict[str, str]) -> list[str]:
+    """One note per library whose major.minor version differs from the one installed now."""
+    current = library_versions()
+    notes = []
+    for name, then in saved.items():
+        now = current.get(name)
+        if now and _major_minor(then) != _major_minor(now):
+            notes.append(f"written with {name} {then}, running {name} {now}")
+    return notes
+
+
+def _major_minor(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)

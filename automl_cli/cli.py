@@ -1,0 +1,140 @@
+"""The `automl` command: parse options, call `api`, render with rich. Nothing else lives here.
+
+Exit codes (DESIGN.md, contract 1): 0 success; 2 bad usage or bad input, as one line on
+stderr; 1 an internal error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from automl_cli.errors import AutoMLError, Interrupted
+
+_STARTED = time.monotonic()
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="AutoML for tabular data: `automl fit data.csv --target y` turns a CSV into a model.",
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+Task = Literal["auto", "binary", "multiclass", "regression"]
+OptimizerName = Literal["bohb", "hyperband", "sha", "asha", "random", "grid", "evolution", "bo"]
+
+
+@app.command()
+def fit(
+    data: Annotated[Path, typer.Argument(help="Training CSV with a header row.")],
+    target: Annotated[str, typer.Option("--target", help="Column to predict.")],
+    task: Annotated[Task, typer.Option(help="Task type; auto detects it from the target.")] = (
+        "auto"),
+    metric: Annotated[str | None, typer.Option(
+        help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae or r2; default: "
+        "roc_auc (binary), log_loss (multiclass), rmse (regression).")] = None,
+    time_budget: Annotated[float, typer.Option(
+        help="Seconds for the whole run, refit included.")] = 300.0,
+    max_trials: Annotated[int | None, typer.Option(help="Stop after this many trials.")] = None,
+    optimizer: Annotated[OptimizerName, typer.Option(help="Search strategy.")] = "random",
+    n_jobs: Annotated[int | None, typer.Option(
+        help="Trials run at once, one core each (default: all cores).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    eta: Annotated[int, typer.Option(help="Keep the best 1/eta at each rung.")] = 3,
+    min_budget: Annotated[float | None, typer.Option(
+        help="Smallest fraction of training rows a trial fits on (default: automatic).")] = None,
+    trial_time_limit: Annotated[float | None, typer.Option(
+        help="Seconds after which one trial is stopped (default: max(10, budget/4)).")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the model file.")] = Path(
+        "model.automl"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Search for the best pipeline for DATA and write it to --out."""
+    from automl_cli import api
+    from automl_cli.report import LiveProgress, leaderboard
+
+    options = api.FitOptions(
+        target=target, task=task, metric=metric, time_budget=time_budget,
+        max_trials=max_trials, optimizer=optimizer, seed=seed, n_jobs=n_jobs, eta=eta,
+        min_budget=min_budget, trial_time_limit=trial_time_limit, out=out,
+        trial_log=out.with_name(out.name + ".trials.jsonl"),
+    )
+    with LiveProgress(metric, quiet) as progress:
+        result = api.fit(data, options, started=_STARTED, on_event=progress.update,
+                         on_notice=lambda message: quiet or stderr.print(f"note: {message}"))
+    manifest = result.manifest
+    if not quiet:
+        stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
+    stdout.print(f"model written to {result.out} ({manifest['algorithm']}, validation "
+                 f"{manifest['metric']} {manifest['validation_score']:.4f}, "
+                 f"{manifest['trial_count']} trials)")
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
+    data: Annotated[Path, typer.Argument(help="CSV with the model's feature columns.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Predictions CSV to write (default: print to stdout).")] = None,
+) -> None:
+    """Predict every row of DATA with MODEL."""
+    from automl_cli import api
+
+    predictions, notes = api.predict(model, data)
+    for note in notes:
+        stderr.print(f"note: {note}")
+    if out is None:
+        predictions.to_csv(sys.stdout, index=False)
+    else:
+        api.write_predictions(predictions, out)
+        stderr.print(f"{len(predictions)} predictions written to {out}")
+
+
+@app.command()
+def info(
+    model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
+) -> None:
+    """Show a model file's manifest and leaderboard."""
+    from automl_cli import bundle
+    from automl_cli.report import leaderboard, manifest_table
+
+    manifest = bundle.read_manifest(model)
+    stdout.print(manifest_table(manifest))
+    stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI with the exit codes of contract 1."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(argv, prog_name="automl", standalone_mode=False)
+    except AutoMLError as error:
+        _fail(str(error), 2)
+    except Interrupted as stop:
+        where = f"; best model so far written to {stop.out}" if stop.out else ""
+        _fail(f"interrupted{where}", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except (typer.Exit, typer.Abort) as stop:
+        code = getattr(stop, "exit_code", 1)
+    except Exception as error:
+        if hasattr(error, "format_message"):  # a usage error found by the option parser
+            _fail(f"{error.format_message()} (see `automl --help`)", 2)
+        if os.environ.get("AUTOML_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set AUTOML_DEBUG=1 for "
+              "the traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)

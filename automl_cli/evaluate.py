@@ -1,0 +1,222 @@
+"""The loss of one configuration at one budget (DESIGN.md, contract 4).
+
+Validation rule, fixed per dataset from its size and the seed:
+- fewer than 1,000 rows: 5-fold cross-validation (stratified for classification); the loss is
+  the metric on the pooled out-of-fold predictions, so every row is scored once;
+- otherwise one holdout: 20 % of the rows (at most 10,000) are the validation rows.
+Small data gets folds because one small holdout is too noisy to rank configs by; larger data
+gets one split because five fits would cost five times the search time for little gain.
+
+A budget b is the fraction of a split's training rows that a trial fits on. The training rows
+of each split are put in one seeded order and a trial takes the first ceil(b * n) of them, so
+the rows at budget 1/9 contain those at 1/27 (nested). For classification the order
+interleaves the classes in proportion (each row gets the key (rank within its class + u) /
+class size with u uniform, the first row of each class goes first), so every prefix is
+stratified and holds every class. Every budget is scored on the same validation rows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from automl_cli.metrics import Metric
+from automl_cli.space import algorithm_of, build_pipeline
+
+if TYPE_CHECKING:
+    from automl_cli.data import Dataset
+
+CV_BELOW_ROWS = 1_000
+CV_FOLDS = 5
+HOLDOUT_FRACTION = 0.2
+HOLDOUT_MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training rows in nested-subsample order, and the validation rows."""
+
+    train: np.ndarray
+    valid: np.ndarray
+
+    def train_rows(self, budget: float) -> np.ndarray:
+        n = max(1, min(len(self.train), math.ceil(budget * len(self.train) - 1e-9)))
+        return self.train[:n]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What one trial gave: its loss, score and cost, or why it failed."""
+
+    job_id: int
+    config: dict[str, Any] = field(hash=False)
+    budget: float
+    loss: float
+    score: float
+    status: str  # "ok" | "failed" | "timeout" | "memory" | "crashed" | "cancelled"
+    fit_seconds: float = 0.0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def algorithm(self) -> str:
+        return algorithm_of(self.config)
+
+    def to_dict(self) -> dict[str, Any]:
+        record = dict(self.__dict__)
+        record["algorithm"] = self.algorithm
+        for key in ("loss", "score"):
+            if not math.isfinite(record[key]):
+                record[key] = None
+        return record
+
+
+def nested_order(y: np.ndarray, stratified: bool, rng: np.random.Generator) -> np.ndarray:
+    """Positions 0..len(y)-1 in an order whose every prefix is a seeded (stratified) subsample."""
+    n = len(y)
+    if not stratified:
+        return rng.permutation(n)
+    keys = np.empty(n)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        ranks = rng.permutation(len(members))
+        keys[members] = (ranks + rng.random(len(members))) / len(members)
+        keys[members[ranks == 0]] = -1.0  # every class is in every prefix
+    return np.argsort(keys, kind="stable")
+
+
+def make_splits(y: np.ndarray, task: str, seed: int) -> list[Split]:
+    """The validation rule of the module docstring."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    stratified = task != "regression"
+    order = nested_order(y, stratified, rng)  # stratified fold assignment for free
+    if n < CV_BELOW_ROWS:
+        fold_of = np.empty(n, dtype=int)
+        fold_of[order] = np.arange(n) % CV_FOLDS
+        splits = []
+        for k in range(CV_FOLDS):
+            train = np.flatnonzero(fold_of != k)
+            train = train[nested_order(y[train], stratified, rng)]
+            splits.append(Split(train, np.flatnonzero(fold_of == k)))
+        return splits
+    n_valid = min(HOLDOUT_MAX_ROWS, int(round(HOLDOUT_FRACTION * n)))
+    is_valid = np.zeros(n, dtype=bool)
+    is_valid[order[np.linspace(0, n - 1, n_valid).round().astype(int)]] = True
+    train = np.flatnonzero(~is_valid)
+    train = train[nested_order(y[train], stratified, rng)]
+    return [Split(train, np.flatnonzero(is_valid))]
+
+
+def predict_scores(model: Any, X: pd.DataFrame, task: str, n_classes: int) -> np.ndarray:
+    """Probabilities over all n_classes codes (classification) or predictions (regression)."""
+    if task == "regression":
+        return np.asarray(model.predict(X), dtype=float)
+    proba = np.zeros((len(X), n_classes))
+    proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+    return proba
+
+
+class Evaluator:
+    """Scores configs on one dataset; built once per worker, then called per trial."""
+
+    def __init__(self, dataset: Dataset, metric: Metric, *, seed: int = 0, n_threads: int = 1):
+        self.X = dataset.X
+        self.y = dataset.y
+        self.task = dataset.task
+        self.n_classes = len(dataset.classes)
+        self.categorical = list(dataset.schema.categorical)
+        self.numeric = [c for c in dataset.schema.feature_names if c not in self.categorical]
+        self.metric = metric
+        self.seed = seed
+        self.n_threads = n_threads
+        self.splits = make_splits(self.y, self.task, seed)
+
+    @property
+    def validation(self) -> str:
+        """The validation rule in words, for reports."""
+        if len(self.splits) > 1:
+            return f"{len(self.splits)}-fold cross-validation"
+        return f"holdout of {len(self.splits[0].valid)} rows"
+
+    @property
+    def n_train(self) -> int:
+        """Training rows of one split at budget 1."""
+        return len(self.splits[0].train)
+
+    def pipeline(self, config: dict[str, Any], n_threads: int | None = None) -> Any:
+        return build_pipeline(
+            config,
+            task=self.task,
+            numeric=self.numeric,
+            categorical=self.categorical,
+            n_threads=self.n_threads if n_threads is None else n_threads,
+            seed=self.seed,
+        )
+
+    def evaluate(self, job_id: int, config: dict[str, Any], budget: float) -> TrialResult:
+        """Fit on each split's budget rows, score the pooled validation predictions."""
+        started = time.perf_counter()
+        fit_seconds = 0.0
+        try:
+            predictions = np.zeros((len(self.y), self.n_classes) if self.n_classes else len(self.y))
+            scored = []
+            for split in self.splits:
+                rows = split.train_rows(budget)
+                model = self.pipeline(config)
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.fit(self.X.iloc[rows], self.y[rows])
+                    fit_seconds += time.perf_counter() - t0
+                    predictions[split.valid] = predict_scores(
+                        model, self.X.iloc[split.valid], self.task, self.n_classes
+                    )
+                scored.append(split.valid)
+            valid = np.concatenate(scored)
+            if not np.all(np.isfinite(predictions[valid])):
+                raise ValueError("the model predicted NaN or infinite values")
+            score = self.metric.score(self.y[valid], predictions[valid])
+            loss = self.metric.loss(score)
+            if not math.isfinite(loss):
+                raise ValueError(f"the metric {self.metric.name} is not finite ({score})")
+        except Exception as error:  # a failing trial is a result, never the end of the run
+            return TrialResult(
+                job_id, config, budget, math.inf, math.nan, "failed",
+                fit_seconds / len(self.splits), time.perf_counter() - started,
+                error=_describe(error),
+            )
+        return TrialResult(
+            job_id, config, budget, loss, score, "ok",
+            fit_seconds / len(self.splits), time.perf_counter() - started,
+        )
+
+    def fit_final(self, config: dict[str, Any], n_threads: int | None = None) -> Any:
+        """The config refitted on every row, for the model file."""
+        model = self.pipeline(config, n_threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(self.X, self.y)
+        return model
+
+    def refit_estimate(self, result: TrialResult) -> float:
+        """Seconds a refit on all rows should take, from the trial's per-split fit time."""
+        trained = max(1, len(self.splits[0].train_rows(result.budget)))
+        return result.fit_seconds * len(self.y) / trained
+
+
+def _describe(error: BaseException) -> str:
+    last = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(error).__name__}: {error}{where}"

@@ -1,0 +1,257 @@
+"""Where trials run: worker processes with hard per-trial limits.
+
+Each worker is a process that receives the evaluator (and so the data) once, when it starts,
+and then runs one trial at a time. The parent keeps the clock: a trial past its time limit or
+memory limit is stopped by killing its worker, which is replaced by a fresh one; a worker that
+dies on its own (a segfault, an out-of-memory kill, `os.abort()`) becomes a failed trial. So no
+trial can hang the search or take the run down with it.
+
+Workers fork from a forkserver that has imported the libraries once, so a replacement starts
+in milliseconds. Every worker caps its BLAS / OpenMP threads at `n_threads`, and the models
+get the same number, so `n_workers * n_threads` threads never exceed what was asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import psutil
+
+from automl_cli.evaluate import Evaluator, TrialResult
+from automl_cli.optimize import Job
+
+POLL_SECONDS = 0.25
+_PRELOAD = ["automl_cli.evaluate", "automl_cli.space", "sklearn.ensemble", "lightgbm", "xgboost"]
+
+
+class RefitError(RuntimeError):
+    """The final refit failed or ran out of time."""
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: Job | None = None
+    started: float = 0.0
+    deadline: float = math.inf
+
+
+def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None:
+    """Serve trials until told to stop; Ctrl-C belongs to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import lightgbm  # noqa: F401  (load the native libraries before capping their threads)
+    import xgboost  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    limits = threadpool_limits(limits=n_threads)  # noqa: F841  (kept for the worker's lifetime)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        kind, payload = message
+        if kind == "trial":
+            conn.send(evaluator.evaluate(*payload))
+        elif kind == "refit":
+            config, threads = payload
+            try:
+                with threadpool_limits(limits=threads):
+                    conn.send(("ok", evaluator.fit_final(config, threads)))
+            except Exception as error:  # reported to the parent, which decides
+                conn.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class ProcessExecutor:
+    """A pool of `n_workers` trial processes with per-trial time and memory limits."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        n_workers: int,
+        *,
+        n_threads: int = 1,
+        trial_time_limit: float = math.inf,
+        memory_limit_mb: float | None = None,
+    ) -> None:
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(_PRELOAD)
+        self._evaluator = evaluator
+        self._n_threads = n_threads
+        self.trial_time_limit = trial_time_limit
+        self.memory_limit_mb = memory_limit_mb
+        self._workers = [self._start_worker() for _ in range(n_workers)]
+
+    # -- pool ---------------------------------------------------------------------------------
+    def _start_worker(self) -> _Worker:
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child_end, self._evaluator, self._n_threads),
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _replace(self, worker: _Worker) -> None:
+        _kill(worker)
+        fresh = self._start_worker()
+        worker.process, worker.conn = fresh.process, fresh.conn
+        worker.job, worker.deadline = None, math.inf
+
+    @property
+    def free(self) -> int:
+        return sum(w.job is None for w in self._workers)
+
+    @property
+    def running(self) -> list[Job]:
+        return [w.job for w in self._workers if w.job is not None]
+
+    # -- trials -------------------------------------------------------------------------------
+    def submit(self, job: Job, time_limit: float = math.inf) -> None:
+        """Start `job` on a free worker; it is stopped after min(limit, trial limit) seconds."""
+        worker = next(w for w in self._workers if w.job is None)
+        worker.conn.send(("trial", (job.id, job.config, job.budget)))
+        worker.job = job
+        worker.started = time.monotonic()
+        worker.deadline = worker.started + min(time_limit, self.trial_time_limit)
+
+    def collect(self, timeout: float) -> list[TrialResult]:
+        """Results that arrive within `timeout` seconds (all that are ready, at least none)."""
+        busy = [w for w in self._workers if w.job is not None]
+        if not busy:
+            time.sleep(max(0.0, min(timeout, POLL_SECONDS)))
+            return []
+        now = time.monotonic()
+        wait_for = max(0.0, min(timeout, POLL_SECONDS, min(w.deadline for w in busy) - now))
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for))
+        results = []
+        for worker in busy:
+            if worker.conn in ready or worker.process.sentinel in ready:
+                results.append(self._receive(worker))
+        results.extend(self._enforce_limits())
+        return results
+
+    def _receive(self, worker: _Worker) -> TrialResult:
+        job = worker.job
+        assert job is not None
+        try:
+            result = worker.conn.recv()
+        except (EOFError, OSError):
+            code = worker.process.exitcode
+            self._replace(worker)
+            return self._failure(job, "crashed", f"the trial's process died (exit code {code})")
+        worker.job, worker.deadline = None, math.inf
+        return result
+
+    def _enforce_limits(self) -> list[TrialResult]:
+        stopped = []
+        now = time.monotonic()
+        for worker in self._workers:
+            job = worker.job
+            if job is None:
+                continue
+            if now >= worker.deadline:
+                seconds = now - worker.started
+                self._replace(worker)
+                stopped.append(
+                    self._failure(job, "timeout", f"stopped after {seconds:.1f} s (time limit)")
+                )
+            elif self.memory_limit_mb is not None:
+                used = _memory_mb(worker.process.pid)
+                if used > self.memory_limit_mb:
+                    self._replace(worker)
+                    stopped.append(self._failure(
+                        job, "memory",
+                        f"stopped at {used:.0f} MB (memory limit {self.memory_limit_mb:.0f} MB)",
+                    ))
+        return stopped
+
+    def _failure(self, job: Job, status: str, error: str) -> TrialResult:
+        return TrialResult(job.id, job.config, job.budget, math.inf, math.nan, status,
+                           error=error, seconds=0.0)
+
+    def cancel_running(self) -> list[Job]:
+        """Stop every running trial (their workers are replaced); returns the cancelled jobs."""
+        cancelled = []
+        for worker in self._workers:
+            if worker.job is not None:
+                cancelled.append(worker.job)
+                self._replace(worker)
+        return cancelled
+
+    # -- the final model ----------------------------------------------------------------------
+    def refit(self, config: dict[str, Any], time_limit: float, n_threads: int = 1) -> Any:
+        """Fit `config` on all rows in a worker; RefitError if it fails or runs out of time."""
+        worker = next(w for w in self._workers if w.job is None)
+        worker.conn.send(("refit", (config, n_threads)))
+        if not worker.conn.poll(max(0.0, time_limit)):
+            self._replace(worker)
+            raise RefitError(f"the refit took longer than {time_limit:.1f} s")
+        try:
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+            raise RefitError("the refit's process died") from None
+        if status != "ok":
+            raise RefitError(payload)
+        return payload
+
+    def close(self) -> None:
+        for worker in self._workers:
+            if worker.job is None:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+        deadline = time.monotonic() + 2.0
+        for worker in self._workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            _kill(worker)
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _kill(worker: _Worker) -> None:
+    """End a worker process and every process it started."""
+    try:
+        for child in psutil.Process(worker.process.pid).children(recursive=True):
+            child.kill()
+    except psutil.Error:
+        pass
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join(1.0)
+    worker.conn.close()
+
+
+def _memory_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (0 if it is gone)."""
+    try:
+        process = psutil.Process(pid)
+        rss = process.memory_info().rss
+        rss += sum(c.memory_info().rss for c in process.children(recursive=True))
+    except psutil.Error:
+        return 0.0
+    return rss / 2**20
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,94 @@
+"""Metrics, their defaults per task, and the loss every optimizer minimizes.
+
+A metric scores predictions on the validation rows; its loss is what the search minimizes:
+`1 - score` for the bounded higher-is-better metrics (all of which top out at 1), the score
+itself for the errors. Classification metrics take class probabilities with one column per
+class, in the order of the dataset's class codes 0..k-1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import metrics as skm
+
+from automl_cli.errors import UsageError
+
+CLASSIFICATION = frozenset({"binary", "multiclass"})
+REGRESSION = frozenset({"regression"})
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    tasks: frozenset[str]
+    greater_is_better: bool
+    score: Callable[[np.ndarray, np.ndarray], float]
+
+    def loss(self, score: float) -> float:
+        """The value to minimize: 1 - score for the bounded ones, else the error itself."""
+        return 1.0 - score if self.greater_is_better else score
+
+    def score_of_loss(self, loss: float) -> float:
+        return 1.0 - loss if self.greater_is_better else loss
+
+
+def _labels(proba: np.ndarray) -> np.ndarray:
+    return np.argmax(proba, axis=1)
+
+
+def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    if proba.shape[1] == 2:
+        return float(skm.roc_auc_score(y, proba[:, 1]))
+    return float(
+        skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
+    )
+
+
+def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+    clipped = np.clip(proba, 1e-15, 1.0)
+    clipped = clipped / clipped.sum(axis=1, keepdims=True)
+    return float(skm.log_loss(y, clipped, labels=np.arange(proba.shape[1])))
+
+
+def _f1(y: np.ndarray, proba: np.ndarray) -> float:
+    average = "binary" if proba.shape[1] == 2 else "macro"
+    return float(skm.f1_score(y, _labels(proba), average=average, zero_division=0.0))
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("roc_auc", CLASSIFICATION, True, _roc_auc),
+        Metric("log_loss", CLASSIFICATION, False, _log_loss),
+        Metric("accuracy", CLASSIFICATION, True, lambda y, p: float(np.mean(_labels(p) == y))),
+        Metric(
+            "balanced_accuracy",
+            CLASSIFICATION,
+            True,
+            lambda y, p: float(skm.balanced_accuracy_score(y, _labels(p))),
+        ),
+        Metric("f1", CLASSIFICATION, True, _f1),
+        Metric(
+            "rmse", REGRESSION, False, lambda y, p: float(np.sqrt(np.mean((y - p) ** 2)))
+        ),
+        Metric("mae", REGRESSION, False, lambda y, p: float(np.mean(np.abs(y - p)))),
+        Metric("r2", REGRESSION, True, lambda y, p: float(skm.r2_score(y, p))),
+    )
+}
+
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+
+
+def resolve_metric(name: str | None, task: str) -> Metric:
+    """The metric called `name` (or the task's default), checked against the task."""
+    if name is None:
+        return METRICS[DEFAULT_METRIC[task]]
+    metric = METRICS.get(name)
+    fitting = sorted(n for n, m in METRICS.items() if task in m.tasks)
+    if metric is None or task not in metric.tasks:
+        problem = "unknown metric" if metric is None else f"metric not defined for a {task} task:"
+        raise UsageError(f"{problem} {name!r}; use --metric with one of: {', '.join(fitting)}")
+    return metric

@@ -1,0 +1,107 @@
+"""What a person sees: the live progress line, the leaderboard and the model summary."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from automl_cli.search import SearchState
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) >= 1e4 or abs(value) < 1e-3 else \
+            f"{value:.{digits}f}"
+    return str(value)
+
+
+def config_summary(config: dict[str, Any], limit: int = 4) -> str:
+    """The algorithm's own hyperparameters, shortest first, for one table cell."""
+    algorithm = config.get("algorithm", "")
+    own = [(k.split(":", 1)[-1], v) for k, v in config.items()
+           if k != "algorithm" and k.startswith(f"{algorithm}:")]
+    shown = ", ".join(f"{k}={_fmt(v, 3)}" for k, v in own[:limit])
+    return shown + (", …" if len(own) > limit else "")
+
+
+def leaderboard(rows: list[dict[str, Any]], metric: str, title: str = "Leaderboard") -> Table:
+    """The best trials (as trial dicts), best first."""
+    table = Table(title=title, title_justify="left")
+    for column, justify in (("#", "right"), ("trial", "right"), ("algorithm", "left"),
+                            ("budget", "right"), (metric, "right"), ("fit s", "right"),
+                            ("hyperparameters", "left")):
+        table.add_column(column, justify=justify)
+    for rank, row in enumerate(rows, start=1):
+        table.add_row(str(rank), str(row["job_id"]), row["algorithm"], f"{row['budget']:.3g}",
+                      _fmt(row["score"]), f"{row['fit_seconds']:.2f}",
+                      config_summary(row["config"]))
+    return table
+
+
+def manifest_table(manifest: dict[str, Any]) -> Table:
+    """The model file's manifest as two columns."""
+    table = Table(show_header=False, title="Model", title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    search = manifest.get("search", {})
+    rows = [
+        ("task", manifest["task"]),
+        ("target", manifest["target"]),
+        ("classes", ", ".join(map(str, manifest["classes"])) or "-"),
+        ("features", str(len(manifest["schema"]["columns"]))),
+        ("training rows", str(manifest.get("training_rows", "-"))),
+        ("algorithm", manifest["algorithm"]),
+        (f"validation {manifest['metric']}", f"{_fmt(manifest['validation_score'])} "
+                                             f"({manifest.get('validation', '')})"),
+        ("trials", f"{manifest['trial_count']} ({manifest['failed_trials']} failed)"),
+        ("search", f"{search.get('optimizer')} seed {search.get('seed')}, "
+                   f"{search.get('seconds')} s of {search.get('time_budget')} s"),
+        ("created", manifest["created"]),
+        ("libraries", ", ".join(f"{k} {v}" for k, v in manifest["libraries"].items())),
+    ]
+    for field, value in rows:
+        table.add_row(field, value)
+    return table
+
+
+class LiveProgress:
+    """A one-line live display of a search, on stderr; silent when `quiet`."""
+
+    def __init__(self, metric: str | None, quiet: bool) -> None:
+        self.metric = metric
+        self.quiet = quiet
+        self._progress = Progress(
+            SpinnerColumn(), BarColumn(bar_width=24), TextColumn("{task.description}"),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task = None
+
+    def __enter__(self) -> LiveProgress:
+        if not self.quiet:
+            self._progress.start()
+            self._task = self._progress.add_task("starting", total=1.0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet:
+            self._progress.stop()
+
+    def update(self, state: SearchState) -> None:
+        if self.quiet or self._task is None:
+            return
+        elapsed = time.monotonic() - state.started
+        best = state.best
+        best_text = f"best {self.metric or 'score'} {_fmt(best.score)} ({best.algorithm})" \
+            if best else "no result yet"
+        running = ", ".join(sorted({j.config.get("algorithm", "?") for j in state.running}))
+        text = (f"{elapsed:5.1f}/{state.time_budget:g} s | trials {len(state.trials)} "
+                f"({state.failed} failed) | {best_text} | running: {running or '-'}")
+        self._progress.update(self._task, completed=min(1.0, elapsed / state.time_budget),
+                              description=text)

@@ -1,0 +1,146 @@
+"""The search loop of DESIGN.md: ask while a worker is free, tell as results arrive.
+
+One loop drives every strategy. Optimizers never see processes or clocks; the executor never
+sees optimizers. The loop owns the clock: the search stops early enough that the best config
+can still be refitted on all rows within the time budget.
+
+When `max_trials` bounds the run, results are told in the order the jobs were asked, and a new
+job is asked only while fewer than `n_workers` jobs are untold. The interleaving of asks and
+tells then no longer depends on which trial finishes first, so the same seed gives the same
+trials whatever the timing. A time-bounded run tells results as they arrive instead, which keeps
+every worker busy.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from automl_cli.evaluate import TrialResult
+from automl_cli.execute import ProcessExecutor
+from automl_cli.optimize import Job, Optimizer
+
+REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
+REFIT_FLOOR_SECONDS = 1.0
+
+
+@dataclass
+class SearchState:
+    """What the progress display shows; updated after every event."""
+
+    started: float
+    time_budget: float
+    trials: list[TrialResult] = field(default_factory=list)
+    running: list[Job] = field(default_factory=list)
+    stopped_by: str = ""
+
+    @property
+    def failed(self) -> int:
+        return sum(not t.ok for t in self.trials)
+
+    @property
+    def best(self) -> TrialResult | None:
+        ranked = rank_trials(self.trials)
+        return ranked[0] if ranked else None
+
+
+def rank_trials(trials: list[TrialResult]) -> list[TrialResult]:
+    """Successful trials, those at the largest budget first, each group by loss."""
+    done = [t for t in trials if t.ok]
+    return sorted(done, key=lambda t: (-t.budget, t.loss, t.job_id))
+
+
+class TrialLog:
+    """Every finished trial as one JSON line, flushed as it ends, so none is lost."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
+
+    def write(self, result: TrialResult) -> None:
+        if self._file is not None:
+            self._file.write(json.dumps({"time": time.time(), **result.to_dict()}) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def run_search(
+    optimizer: Optimizer,
+    executor: ProcessExecutor,
+    *,
+    n_workers: int,
+    search_end: Callable[[list[TrialResult]], float],
+    max_trials: int | None = None,
+    log: TrialLog | None = None,
+    state: SearchState,
+    on_event: Callable[[SearchState], None] = lambda state: None,
+) -> SearchState:
+    """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
+
+    Running trials are cancelled at the end and not told. KeyboardInterrupt stops the search
+    the same way and is re-raised once the executor is quiet, with `state` holding every
+    finished trial.
+    """
+    ordered = max_trials is not None
+    untold: list[Job] = []  # asked, not yet told, in ask order
+    arrived: dict[int, TrialResult] = {}
+    launched = 0
+
+    def record(result: TrialResult) -> None:
+        state.trials.append(result)
+        if log is not None:
+            log.write(result)
+
+    try:
+        while True:
+            now = time.monotonic()
+            end = search_end(state.trials)
+            if now >= end:
+                state.stopped_by = "time"
+                break
+            exhausted = False
+            while executor.free and (max_trials is None or launched < max_trials):
+                if ordered and len(untold) >= n_workers:
+                    break
+                job = optimizer.ask()
+                if job is None:
+                    exhausted = True
+                    break
+                executor.submit(job, time_limit=end - now)
+                untold.append(job)
+                launched += 1
+            state.running = executor.running
+            on_event(state)
+            if not untold:
+                state.stopped_by = "exhausted" if exhausted else "trials"
+                break
+            if not (ordered and untold[0].id in arrived):
+                for result in executor.collect(timeout=max(0.0, end - time.monotonic())):
+                    record(result)
+                    arrived[result.job_id] = result
+            ready = untold[:1] if ordered else list(untold)
+            for job in ready:
+                if job.id in arrived:
+                    untold.remove(job)
+                    optimizer.tell(job, arrived.pop(job.id).loss)
+    except KeyboardInterrupt:
+        state.stopped_by = "interrupted"
+    finally:
+        executor.cancel_running()
+        state.running = []
+        on_event(state)
+    if state.stopped_by == "interrupted":
+        raise KeyboardInterrupt
+    return state
+
+
+def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
+    """Seconds to keep free for the final refit, from the incumbent's estimated refit time."""
+    wanted = estimate_seconds * REFIT_SAFETY + REFIT_FLOOR_SECONDS
+    return min(max(wanted, 0.05 * time_budget), 0.5 * time_budget)
