@@ -40,6 +40,8 @@ class FitOptions:
     min_budget: float | None = None
     eta: int = 3
     trial_time_limit: float | None = None
+    trial_memory_limit: float | None = None  # MB
+    cluster: str | None = None  # a Dask scheduler address
     out: Path = Path("model.automl")
     trial_log: Path | None = None
 
@@ -58,6 +60,9 @@ class FitOptions:
             raise UsageError(f"--min-budget must be in (0, 1], got {self.min_budget:g}")
         if self.trial_time_limit is not None and self.trial_time_limit <= 0:
             raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
+        if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
+            raise UsageError(f"--trial-memory-limit must be a positive number of MB, got "
+                             f"{self.trial_memory_limit:g}")
 
 
 @dataclass
@@ -92,7 +97,7 @@ def fit(
     options.check()
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
-    from automl_cli.execute import ProcessExecutor, default_workers
+    from automl_cli.execute import create_executor, default_workers
     from automl_cli.metrics import resolve_metric
     from automl_cli.optimize import create_optimizer
     from automl_cli.search import SearchState, TrialLog, rank_trials, refit_reserve, run_search
@@ -128,7 +133,9 @@ def fit(
     state = SearchState(started=started, time_budget=time_budget)
     log = TrialLog(options.trial_log)
     interrupted = False
-    with ProcessExecutor(evaluator, n_workers, trial_time_limit=trial_limit) as executor:
+    with create_executor(evaluator, n_workers, cluster=options.cluster,
+                         trial_time_limit=trial_limit,
+                         memory_limit_mb=options.trial_memory_limit) as executor:
         try:
             run_search(optimizer, executor, n_workers=n_workers, search_end=search_end,
                        max_trials=options.max_trials, log=log, state=state, on_event=on_event)

@@ -53,6 +53,10 @@ def fit(
         help="Smallest fraction of training rows a trial fits on (default: automatic).")] = None,
     trial_time_limit: Annotated[float | None, typer.Option(
         help="Seconds after which one trial is stopped (default: max(10, budget/4)).")] = None,
+    trial_memory_limit: Annotated[float | None, typer.Option(
+        help="MB of memory after which one trial is stopped (default: no limit).")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        help="Run trials on the Dask cluster at this scheduler address (tcp://HOST:PORT).")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the model file.")] = Path(
         "model.automl"),
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
@@ -64,7 +68,8 @@ def fit(
     options = api.FitOptions(
         target=target, task=task, metric=metric, time_budget=time_budget,
         max_trials=max_trials, optimizer=optimizer, seed=seed, n_jobs=n_jobs, eta=eta,
-        min_budget=min_budget, trial_time_limit=trial_time_limit, out=out,
+        min_budget=min_budget, trial_time_limit=trial_time_limit,
+        trial_memory_limit=trial_memory_limit, cluster=cluster, out=out,
         trial_log=out.with_name(out.name + ".trials.jsonl"),
     )
     with LiveProgress(metric, quiet) as progress:

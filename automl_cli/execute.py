@@ -255,3 +255,18 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
+
+
+def create_executor(
+    evaluator: Evaluator,
+    n_workers: int,
+    *,
+    cluster: str | None = None,
+    trial_time_limit: float = math.inf,
+    memory_limit_mb: float | None = None,
+) -> ProcessExecutor:
+    """The executor for these options: local worker processes (a Dask cluster to come)."""
+    if cluster is not None:
+        raise ValueError("running on a Dask cluster is not available yet")
+    return ProcessExecutor(evaluator, n_workers, trial_time_limit=trial_time_limit,
+                           memory_limit_mb=memory_limit_mb)

@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped datasets and a way to run the real CLI as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATASETS = REPO / "datasets"
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """`automl ARGS` in a fresh interpreter, as a user would run it."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("AUTOML_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "automl_cli", *map(str, args)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    return DATASETS
