@@ -1,0 +1,195 @@
+"""Reading a CSV file into a raw frame, turning every way a file can be wrong into a DataError.
+
+The header line is parsed here rather than by pandas, so that duplicate names are caught before
+pandas renames them (`x`, `x.1`), names are stripped of surrounding spaces, and the separator
+can be detected. The body is read by pandas' pyarrow engine (much faster on large files); what
+pyarrow cannot parse is re-read by the C engine, whose error messages name the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import re
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from automl_cli.data.values import READER_NA_VALUES
+from automl_cli.errors import DataError
+
+_SNIFF_BYTES = 64 * 1024
+_CHUNK_BYTES = 1 << 20
+_SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+# Leading bytes of formats people save by mistake instead of CSV.
+_MAGIC = (
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document (.xls)"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (b"%PDF", "a PDF document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"ARROW1", "an Arrow/Feather file"),
+    (b"\x89PNG", "a PNG image"),
+)
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """The raw frame of a CSV file (as the reader typed it), or a DataError naming the fix.
+
+    Used at predict time; `Schema.features` turns the frame into model input whatever dtypes
+    the reader chose. An encoding fallback is accepted silently here; training reports it.
+    """
+    return read_table(path)[0]
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """The raw frame of a CSV file and notes on how it was read (e.g. an encoding fallback)."""
+    file = Path(path)
+    head = _open_head(file)
+    encoding, notes = _detect_encoding(file, head)
+    separator, names, header_lines = _parse_header(file, encoding)
+    if separator != ",":
+        notes.append(f"{file.name}: columns are separated by {_SEPARATOR_NAMES[separator]}")
+    frame = _read_body(file, encoding, separator, names, header_lines)
+    if frame.empty:
+        raise DataError(f"{file}: has a header but no data rows; add rows below the header line")
+    return frame, notes
+
+
+def _open_head(file: Path) -> bytes:
+    """The first bytes of the file, after the checks that need no parsing."""
+    if not file.exists():
+        raise DataError(f"{file}: no such file; check the path")
+    if file.is_dir():
+        raise DataError(f"{file}: is a folder, not a file; pass the path of a CSV file")
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except PermissionError:
+        raise DataError(f"{file}: permission denied; make the file readable") from None
+    except OSError as exc:
+        raise DataError(f"{file}: cannot be read ({exc.strerror}); check the file") from None
+    if not head.strip():
+        raise DataError(f"{file}: is empty; pass a CSV file with a header row and data rows")
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{file}: is {kind}, not a CSV; export the data as a .csv file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{file}: is saved as UTF-16 text; re-save it as UTF-8 CSV")
+    if b"\x00" in head:
+        raise DataError(f"{file}: holds binary data, not CSV text; export the data as a .csv file")
+    start = head.lstrip().lstrip(codecs.BOM_UTF8).lstrip()[:64].lower()
+    if start.startswith((b"<!doctype", b"<html", b"<?xml")):
+        raise DataError(f"{file}: is an HTML/XML page, not a CSV; download the raw .csv file")
+    if start.startswith((b"{", b"[")):
+        raise DataError(f"{file}: looks like JSON, not CSV; export the data as a .csv file")
+    return head
+
+
+def _decodes(file: Path, encoding: str) -> bool:
+    """Whether the whole file decodes; read in chunks so a large file costs no extra memory."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with file.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK_BYTES):
+                if b"\x00" in chunk:
+                    raise DataError(f"{file}: holds binary data (NUL bytes); export it as CSV")
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _detect_encoding(file: Path, head: bytes) -> tuple[str, list[str]]:
+    """UTF-8 (with or without a byte-order mark), else Windows-1252 with a note, else an error.
+
+    Windows-1252 is what spreadsheet programs on Windows write by default; it is a superset
+    of Latin-1's printable characters. A file that is neither is refused.
+    """
+    if _decodes(file, "utf-8"):
+        return ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"), []
+    if _decodes(file, "cp1252"):
+        note = f"{file.name}: not valid UTF-8; read as Windows-1252 (Latin-1) text"
+        return "cp1252", [note]
+    raise DataError(f"{file}: text encoding is neither UTF-8 nor Windows-1252; re-save as UTF-8")
+
+
+def _parse_header(file: Path, encoding: str) -> tuple[str, list[str], int]:
+    """The separator, the stripped column names and how many lines the header takes."""
+    with file.open(encoding=encoding, newline="") as handle:
+        skipped = 0
+        for line in handle:
+            skipped += 1
+            if line.strip():
+                break
+    line = line.rstrip("\r\n")
+    fields = {sep: next(csv.reader([line], delimiter=sep)) for sep in _SEPARATORS}
+    separator = max(_SEPARATORS, key=lambda sep: len(fields[sep]))  # ties keep the comma
+    names = [name.strip() or f"Unnamed: {i}" for i, name in enumerate(fields[separator])]
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        listed = ", ".join(repr(name) for name in repeated[:5])
+        raise DataError(
+            f"{file}: duplicate column names {listed} in the header; rename them to be unique"
+        )
+    return separator, names, skipped
+
+
+def _read_body(
+    file: Path, encoding: str, separator: str, names: list[str], header_lines: int
+) -> pd.DataFrame:
+    options = dict(
+        sep=separator,
+        header=None,
+        names=names,
+        skiprows=header_lines,
+        encoding=encoding,
+        na_values=READER_NA_VALUES,
+        keep_default_na=False,
+    )
+    if separator == ";":  # ';' files often use decimal commas, which only the C engine reads
+        options["decimal"] = ","
+    else:
+        from pyarrow import ArrowException
+
+        # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict.
+        with contextlib.suppress(ValueError, ArrowException):
+            return pd.read_csv(file, engine="pyarrow", **options)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(file, engine="c", index_col=False, low_memory=False, **options)
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{file}: data rows have more fields than the header's {len(names)} columns; "
+            "add the missing header names or remove trailing separators"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{file}: has a header but no data rows; add rows below the header line"
+        ) from None
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file}: {_describe_parser_error(str(exc), len(names))}") from None
+
+
+def _describe_parser_error(message: str, n_columns: int) -> str:
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        return (
+            f"line {fields.group(2)} has {fields.group(3)} fields but the header has "
+            f"{n_columns}; quote values that contain the separator or fix that row"
+        )
+    if "EOF inside string" in message:
+        row = re.search(r"line (\d+)", message)
+        where = f" starting on line {row.group(1)}" if row else ""
+        return f'a quoted value{where} is never closed; add the missing closing quote (")'
+    first_line = message.strip().splitlines()[0] if message.strip() else "unknown problem"
+    return f"cannot be parsed as CSV ({first_line}); check that it is a comma-separated file"

@@ -1,0 +1,158 @@
+"""The input schema: which CSV columns a model reads, as what, and how raw rows become model input.
+
+`Schema.features` is the one conversion from raw CSV rows to model input; training calls it
+too, so the model sees exactly the same encoding when fitted and when predicting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from automl_cli.data.values import to_boolean, to_datetime, to_number, to_text
+from automl_cli.errors import DataError
+
+KINDS = ("numeric", "categorical", "boolean", "datetime")
+DATE_PARTS = ("year", "month", "day", "dayofweek")
+TIME_PARTS = ("hour", "minute")
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One feature column as found in the training CSV.
+
+    `levels` (categorical only) are the canonical texts kept at training, sorted; any other
+    value is missing. `parts` (datetime only) are the numeric parts the column expands to.
+    """
+
+    name: str
+    kind: str
+    levels: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The model-input column(s) this CSV column becomes."""
+        if self.kind == "datetime":
+            return [f"{self.name}__{part}" for part in self.parts]
+        return [self.name]
+
+    def convert(self, raw: pd.Series) -> dict[str, pd.Series]:
+        """Raw cells of this column as model-input columns (see `Schema.features`)."""
+        raw = raw.reset_index(drop=True)
+        if self.kind == "categorical":
+            text = to_text(raw)
+            kept = np.where(text.isin(self.levels).to_numpy(), text.to_numpy(), np.nan)
+            return {self.name: pd.Series(kept, dtype=object)}
+        if self.kind == "boolean":
+            return {self.name: pd.Series(to_boolean(raw), dtype="float64")}
+        if self.kind == "numeric":
+            return {self.name: pd.Series(to_number(raw)[0], dtype="float64")}
+        stamps = to_datetime(raw).dt
+        return {
+            f"{self.name}__{part}": pd.Series(getattr(stamps, part), dtype="float64")
+            for part in self.parts
+        }
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The feature columns a model was trained on, the columns dropped, and the target."""
+
+    columns: tuple[Column, ...]
+    dropped: tuple[tuple[str, str], ...]
+    target: str
+
+    def __post_init__(self) -> None:
+        names = self.feature_names
+        if len(set(names)) != len(names):
+            clash = sorted({n for n in names if names.count(n) > 1})
+            raise DataError(
+                f"column name(s) {', '.join(map(repr, clash))} clash with the parts of a date "
+                "column (<date>__year, ...); rename those columns"
+            )
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The columns of the model input, in order."""
+        return [name for column in self.columns for name in column.feature_names]
+
+    @property
+    def categorical(self) -> list[str]:
+        """Model-input columns that hold category text (object dtype)."""
+        return [column.name for column in self.columns if column.kind == "categorical"]
+
+    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Model input for raw CSV rows, exactly as at training; index 0..n-1.
+
+        Every feature column must be present (else a DataError naming the missing ones);
+        extra columns, the target and the column order are ignored. Cells are parsed per
+        column kind, whatever dtype the reader gave them, and anything that does not parse
+        becomes missing (NaN), never an error:
+        numeric: numbers after stripping spaces; words and infinities -> NaN.
+        boolean: true/false, yes/no, t/f, y/n (any case) and 1/0 -> 1.0/0.0; other -> NaN.
+        datetime: timestamps or year-first date text (2021-03-04[ 10:30[:00]][Z|+02:00]),
+        offsets converted to UTC; other text or impossible dates -> NaN parts.
+        categorical: canonical text (numbers print as "3" or "2.5"); a value not among the
+        training levels (unseen or rare at training) -> NaN.
+        """
+        absent = [column.name for column in self.columns if column.name not in frame.columns]
+        if absent:
+            listed = ", ".join(repr(name) for name in absent[:10])
+            more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
+            raise DataError(
+                f"missing feature column(s) {listed}{more} that the model was trained on; "
+                "add them to the CSV (empty values are allowed)"
+            )
+        parts: dict[str, pd.Series] = {}
+        for column in self.columns:
+            parts.update(column.convert(frame[column.name]))
+        if not parts:
+            return pd.DataFrame(index=pd.RangeIndex(len(frame)))
+        return pd.DataFrame(parts, index=pd.RangeIndex(len(frame)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe description, for a model file's manifest."""
+        return {
+            "version": SCHEMA_VERSION,
+            "target": self.target,
+            "columns": [
+                {"name": c.name, "kind": c.kind, "levels": list(c.levels), "parts": list(c.parts)}
+                for c in self.columns
+            ],
+            "dropped": [[name, reason] for name, reason in self.dropped],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Schema:
+        """The inverse of `to_dict`; a malformed description raises DataError."""
+        try:
+            if d["version"] != SCHEMA_VERSION:
+                raise ValueError(f"schema version {d['version']!r}")
+            columns = tuple(
+                Column(
+                    name=str(c["name"]),
+                    kind=str(c["kind"]),
+                    levels=tuple(str(level) for level in c.get("levels", ())),
+                    parts=tuple(str(part) for part in c.get("parts", ())),
+                )
+                for c in d["columns"]
+            )
+            dropped = tuple((str(name), str(reason)) for name, reason in d["dropped"])
+            target = str(d["target"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"the model's input schema is unreadable ({exc}); re-train the model"
+            ) from None
+        allowed_parts = set(DATE_PARTS + TIME_PARTS)
+        for column in columns:
+            if column.kind not in KINDS or not set(column.parts) <= allowed_parts:
+                raise DataError(
+                    f"the model's input schema has an unknown column type {column.kind!r}; "
+                    "re-train the model"
+                )
+        return cls(columns=columns, dropped=dropped, target=target)
