@@ -1,0 +1,507 @@
+"""The knowledge base: earlier tasks, their meta-features, and every configuration evaluated.
+
+One SQLite file (DESIGN.md contract 6). Writes run in `BEGIN IMMEDIATE` transactions under a
+busy timeout, with SQLite's default rollback journal rather than WAL: the base stays one file
+that can be shipped, copied and opened read-only from a read-only folder (WAL needs writable
+side files), and concurrent writers simply queue for the short write lock. A file that is not
+ours (garbage, another application's database, a newer schema) is refused and never modified.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+from hashlib import sha256
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from automl_cli.errors import MetabaseError
+
+SCHEMA_VERSION = 1
+APPLICATION = "automl-cli"
+BUSY_TIMEOUT_S = 60.0
+TASK_TYPES = ("binary", "multiclass", "regression")
+STATUS_OK = "ok"
+_MAGIC = b"SQLite format 3\x00"
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL UNIQUE,
+        task_type TEXT NOT NULL, target TEXT NOT NULL, n_rows INTEGER NOT NULL,
+        n_features INTEGER NOT NULL, meta_features TEXT NOT NULL,
+        features_version INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL)""",
+    """CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        config TEXT NOT NULL, algorithm TEXT NOT NULL, budget REAL NOT NULL, loss REAL,
+        metric TEXT NOT NULL, space_version TEXT NOT NULL, status TEXT NOT NULL, runtime REAL,
+        seed INTEGER, library_versions TEXT NOT NULL, created TEXT NOT NULL)""",
+    "CREATE INDEX evaluations_by_task ON evaluations (task_id, loss)",
+)
+_TASK_FIELDS = ("name", "fingerprint", "task_type", "target", "n_rows", "n_features")
+_TASK_FIELDS += ("meta_features", "features_version")
+_EVAL_FIELDS = ("config", "algorithm", "budget", "loss", "metric", "space_version", "status")
+_EVAL_FIELDS += ("runtime", "seed", "library_versions")
+_RESTORE = "restore it from a backup, or move it away to start a new base"
+
+
+@cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    found = [("python", platform.python_version())]
+    for dist in ("automl-cli", "numpy", "pandas", "scikit-learn", "lightgbm", "xgboost"):
+        try:
+            found.append((dist, metadata.version(dist)))
+        except metadata.PackageNotFoundError:
+            continue
+    return tuple(found)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide whether a stored config still means the same model."""
+    return dict(_versions())
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as the knowledge base describes it; meta-features map names to floats or NaN."""
+
+    name: str
+    fingerprint: str
+    task_type: str
+    target: str
+    n_rows: int
+    n_features: int
+    meta_features: dict[str, float]
+    features_version: int
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A stored task with its bookkeeping; best_loss is inf while it has no successful run."""
+
+    task: Task
+    created: str
+    updated: str
+    n_evaluations: int
+    best_loss: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluated configuration; a failed trial has loss inf (stored as NULL)."""
+
+    config: dict[str, Any]
+    algorithm: str
+    budget: float
+    loss: float
+    metric: str
+    space_version: str
+    status: str = STATUS_OK
+    runtime: float = math.nan
+    seed: int | None = None
+    library_versions: dict[str, str] = field(default_factory=library_versions)
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """A stored evaluation: its row id, the task it belongs to and when it was written."""
+
+    id: int
+    task_name: str
+    created: str
+    evaluation: Evaluation
+
+
+class MetaBase:
+    """An open knowledge base. Use `MetaBase.open(path)`, ideally as a context manager."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, readonly: bool) -> None:
+        self.path, self.readonly, self._conn = path, readonly, connection
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False) -> MetaBase:
+        """Open a base, creating it (and its folder) unless `readonly`.
+
+        Read-only mode is for the shipped base: SQLite opens the file with mode=ro, so nothing
+        can write into it. Garbage, foreign and newer files are refused without being touched.
+        """
+        path = Path(path)
+        _check_file(path, readonly)
+        try:
+            if not readonly:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            uri = f"{path.resolve().as_uri()}?mode={'ro' if readonly else 'rwc'}"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _error(path, f"cannot be opened ({exc})", "check path and permissions") from exc
+        base = cls(path, conn, readonly)
+        try:
+            with base._guard():
+                conn.execute("PRAGMA foreign_keys = ON")
+                base._check_schema()
+        except BaseException:
+            conn.close()
+            raise
+        return base
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> MetaBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_or_update_task(self, task: Task, *, replace: bool = False) -> TaskRecord:
+        """Store a task; returns the stored record, whose name may differ from `task.name`.
+
+        The same data (fingerprint) already stored under any name updates that task, keeping
+        its name and evaluations: re-adding a dataset never duplicates it. The same name with
+        other data is refused, because its evaluations belong to the old data; `replace=True`
+        drops the old task with its evaluations instead.
+        """
+        if task.task_type not in TASK_TYPES:
+            raise ValueError(f"task_type must be one of {TASK_TYPES}, got {task.task_type!r}")
+        values = [_encode(f, getattr(task, f)) for f in _TASK_FIELDS]
+        now = _now()
+        with self._write() as conn:
+            same_data = conn.execute(
+                "SELECT id, name FROM tasks WHERE fingerprint = ?", (task.fingerprint,)
+            ).fetchone()
+            same_name = conn.execute("SELECT id FROM tasks WHERE name = ?", (task.name,)).fetchone()
+            if same_data is not None:  # refresh the description, keep name and evaluations
+                changes = ", ".join(f"{f} = ?" for f in _TASK_FIELDS[2:])
+                conn.execute(
+                    f"UPDATE tasks SET {changes}, updated = ? WHERE id = ?",
+                    (*values[2:], now, same_data[0]),
+                )
+                return self._task_records("WHERE t.id = ?", (same_data[0],))[0]
+            if same_name is not None and not replace:
+                raise self._error(
+                    f"already holds a task named {task.name!r} with different data",
+                    f"choose another --name, or first run `automl meta remove {task.name}`",
+                )
+            if same_name is not None:
+                conn.execute("DELETE FROM evaluations WHERE task_id = ?", same_name)
+                conn.execute("DELETE FROM tasks WHERE id = ?", same_name)
+            marks = ", ".join("?" * (len(values) + 2))
+            conn.execute(
+                f"INSERT INTO tasks ({', '.join(_TASK_FIELDS)}, created, updated) VALUES ({marks})",
+                (*values, now, now),
+            )
+            return self._task_records("WHERE t.name = ?", (task.name,))[0]
+
+    def tasks(self) -> list[TaskRecord]:
+        """Every task by name, with its evaluation count and best successful loss."""
+        return self._task_records("", ())
+
+    def task(self, name: str) -> TaskRecord:
+        """One task; an unknown name is a MetabaseError that says how to list the names."""
+        found = self._task_records("WHERE t.name = ?", (name,))
+        if not found:
+            raise self._unknown(name)
+        return found[0]
+
+    def remove_task(self, name: str) -> int:
+        """Delete a task and its evaluations; returns how many evaluations went with it."""
+        with self._write() as conn:
+            task_id = self._task_id(conn, name)
+            removed = conn.execute("DELETE FROM evaluations WHERE task_id = ?", (task_id,))
+            conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+            return removed.rowcount
+
+    def add_evaluations(self, name: str, evaluations: Iterable[Evaluation]) -> int:
+        """Append evaluations of task `name` in one transaction; returns how many."""
+        rows = [[_encode(f, getattr(e, f)) for f in _EVAL_FIELDS] for e in evaluations]
+        now = _now()
+        with self._write() as conn:
+            task_id = self._task_id(conn, name)
+            conn.executemany(
+                f"INSERT INTO evaluations (task_id, {', '.join(_EVAL_FIELDS)}, created) "
+                f"VALUES ({', '.join('?' * (len(_EVAL_FIELDS) + 2))})",
+                [(task_id, *row, now) for row in rows],
+            )
+        return len(rows)
+
+    def evaluations(
+        self,
+        name: str | None = None,
+        *,
+        status: str | None = None,
+        metric: str | None = None,
+        space_version: str | None = None,
+    ) -> list[EvaluationRecord]:
+        """Stored evaluations in insertion order, of one task or all, optionally filtered."""
+        if name is not None:
+            self.task(name)  # an unknown name is an error, not an empty list
+        filters = {"t.name": name, "e.status": status, "e.metric": metric}
+        filters["e.space_version"] = space_version
+        used = {column: value for column, value in filters.items() if value is not None}
+        where = " AND ".join(f"{column} = ?" for column in used) or "1"
+        return self._evaluation_records(f"WHERE {where} ORDER BY e.id", tuple(used.values()))
+
+    def best_configs(
+        self, name: str, k: int = 1, *, metric: str | None = None, space_version: str | None = None
+    ) -> list[EvaluationRecord]:
+        """The k best distinct configs of a task: successful, lowest loss, larger budget first.
+
+        Pass `space_version` to skip configs of another search space (stale ones), and `metric`
+        when a task was evaluated under several metrics (their losses do not compare).
+        """
+        found = self.evaluations(name, status=STATUS_OK, metric=metric, space_version=space_version)
+        found.sort(key=lambda r: (r.evaluation.loss, -r.evaluation.budget, r.id))
+        best: dict[str, EvaluationRecord] = {}
+        for record in found:
+            if len(best) == k or not math.isfinite(record.evaluation.loss):
+                break
+            best.setdefault(
+                _encode("config", [record.evaluation.algorithm, record.evaluation.config]), record
+            )
+        return list(best.values())
+
+    def _check_schema(self) -> None:
+        tables = self._tables()
+        if not tables and self.readonly:
+            raise self._error("is empty, not a knowledge base", "pass a base made by automl-cli")
+        if not tables:
+            with self._write() as conn:
+                if not self._tables():  # another process may have created it meanwhile
+                    for statement in _SCHEMA:
+                        conn.execute(statement)
+                    settings = {"application": APPLICATION, "schema_version": SCHEMA_VERSION}
+                    conn.executemany("INSERT INTO meta VALUES (?, ?)", settings.items())
+            tables = self._tables()
+        try:
+            settings = dict(self._conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.OperationalError:  # no such table or columns: not one of ours
+            settings = {}
+        version = settings.get("schema_version", "")
+        if settings.get("application") != APPLICATION:
+            problem = f"belongs to another application (tables: {', '.join(sorted(tables))})"
+            raise self._error(problem, "pass --metabase a new path; the file was left untouched")
+        if version.isdigit() and int(version) > SCHEMA_VERSION:
+            raise self._error(
+                f"has schema version {version}; this automl-cli reads up to {SCHEMA_VERSION}",
+                "upgrade automl-cli, or pass --metabase another path; the file was left untouched",
+            )
+        if version != str(SCHEMA_VERSION) or not {"tasks", "evaluations"} <= tables:
+            raise self._error(f"is damaged (schema version {version!r})", _RESTORE)
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row[0] for row in rows}
+
+    def _task_records(self, where: str, params: tuple[Any, ...]) -> list[TaskRecord]:
+        query = (
+            f"SELECT {', '.join('t.' + f for f in _TASK_FIELDS)}, t.created, t.updated, "
+            "COUNT(e.id), MIN(CASE WHEN e.status = ? THEN e.loss END) FROM tasks t "
+            f"LEFT JOIN evaluations e ON e.task_id = t.id {where} GROUP BY t.id ORDER BY t.name"
+        )
+        with self._guard():
+            rows = self._conn.execute(query, (STATUS_OK, *params)).fetchall()
+        return [
+            TaskRecord(
+                Task(*map(_decode, _TASK_FIELDS, row[:8])), *row[8:11], _decode("loss", row[11])
+            )
+            for row in rows
+        ]
+
+    def _evaluation_records(self, where: str, params: tuple[Any, ...]) -> list[EvaluationRecord]:
+        query = (
+            f"SELECT e.id, t.name, e.created, {', '.join('e.' + f for f in _EVAL_FIELDS)} "
+            f"FROM evaluations e JOIN tasks t ON t.id = e.task_id {where}"
+        )
+        with self._guard():
+            rows = self._conn.execute(query, params).fetchall()
+        return [
+            EvaluationRecord(*row[:3], Evaluation(*map(_decode, _EVAL_FIELDS, row[3:])))
+            for row in rows
+        ]
+
+    def _task_id(self, conn: sqlite3.Connection, name: str) -> int:
+        row = conn.execute("SELECT id FROM tasks WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise self._unknown(name)
+        return row[0]
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE takes the write lock up front (no deadlock)."""
+        if self.readonly:
+            raise self._error(
+                "is open read-only (the shipped base)",
+                "write to your own base: pass --metabase PATH or set AUTOML_METABASE",
+            )
+        with self._guard():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite failures into one-line MetabaseErrors that name the file and the fix."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                problem = f"stayed locked by another process for {BUSY_TIMEOUT_S:.0f} s"
+                raise self._error(problem, "retry once the other command has finished") from exc
+            if "readonly" in str(exc):
+                problem, fix = "cannot be written (read-only)", "pass --metabase a writable path"
+                raise self._error(problem, fix) from exc
+            raise self._error(f"cannot be used ({exc})", _RESTORE) from exc
+        except sqlite3.IntegrityError:
+            raise  # a record that breaks a constraint is a bug in the caller, not a bad file
+        except sqlite3.DatabaseError as exc:
+            raise self._error(f"is damaged ({exc})", _RESTORE) from exc
+
+    def _error(self, problem: str, fix: str) -> MetabaseError:
+        return _error(self.path, problem, fix)
+
+    def _unknown(self, name: str) -> MetabaseError:
+        return self._error(f"has no task named {name!r}", "`automl meta list` shows the names")
+
+
+def _error(path: Path, problem: str, fix: str) -> MetabaseError:
+    return MetabaseError(f"metabase {path}: {problem}; {fix}")
+
+
+def _check_file(path: Path, readonly: bool) -> None:
+    """Refuse what SQLite must not open: a folder, a missing read-only base, non-SQLite bytes."""
+    if path.is_dir():
+        raise _error(path, "is a folder, not a file", "pass the path of a .sqlite file")
+    if not path.exists():
+        if readonly:
+            raise _error(path, "does not exist", "check the path, or reinstall automl-cli")
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_MAGIC))
+    except OSError as exc:
+        raise _error(path, f"cannot be read ({exc.strerror})", "check its permissions") from exc
+    if head and head != _MAGIC:
+        raise _error(path, "is not an SQLite file (garbage or damaged)", _RESTORE)
+
+
+def copy_base(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
+    """Copy a base atomically, e.g. the shipped base to the user's base on first use.
+
+    SQLite's backup API takes a consistent snapshot (even while others write) into a temporary
+    file beside `dst`, which is then moved in place: `dst` is either absent or complete. An
+    existing `dst`, also one created meanwhile by a concurrent copy, is refused, never replaced.
+    """
+    dst = Path(dst)
+    if dst.exists():
+        raise _error(dst, "already exists", "open it directly, or move it away first")
+    with MetaBase.open(src, readonly=True) as source:  # validates: garbage is never copied
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+            os.close(handle)
+        except OSError as exc:
+            raise _error(dst, f"cannot be created ({exc.strerror})", "check the folder") from exc
+        tmp = Path(name)
+        try:
+            target = sqlite3.connect(tmp)
+            try:
+                with source._guard():
+                    source._conn.backup(target)
+            finally:
+                target.close()
+            _publish(tmp, dst)
+        except FileExistsError as exc:
+            raise _error(dst, "already exists", "open it directly, or move it away first") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+    return dst
+
+
+def _publish(tmp: Path, dst: Path) -> None:
+    """Move `tmp` to `dst` unless `dst` exists; a hard link is the no-clobber atomic rename."""
+    try:
+        os.link(tmp, dst)
+    except FileExistsError:
+        raise
+    except OSError:  # a filesystem without hard links: rename after one more look
+        if dst.exists():
+            raise FileExistsError(dst) from None
+        os.replace(tmp, dst)
+
+
+def data_fingerprint(X: pd.DataFrame, y: np.ndarray) -> str:
+    """A SHA-256 of the data content, the same whatever the order of rows and columns.
+
+    Order-insensitive on purpose: a shuffled or column-reordered export of the same table is
+    the same task. Each row (features and target) is hashed with pandas' fixed-key row hash;
+    the sorted row hashes, the column names and kinds (numeric or not) and the target's kind
+    (class codes or floats) feed the digest. Numeric columns are compared as float64.
+    """
+    columns: dict[str, Any] = {}
+    kinds = []
+    for position, name in enumerate(sorted(X.columns, key=str)):
+        column = X[name]
+        numeric = pd.api.types.is_numeric_dtype(column.dtype)
+        kinds.append([str(name), "numeric" if numeric else "text"])
+        columns[f"c{position}"] = (
+            column.to_numpy(dtype=np.float64, na_value=np.nan)
+            if numeric
+            else column.astype(object).to_numpy()
+        )
+    target = np.asarray(y)
+    target_kind = "float" if target.dtype.kind == "f" else "codes"
+    columns["target"] = target.astype(np.float64 if target_kind == "float" else np.int64)
+    frame = pd.DataFrame(columns)
+    row_hashes = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    digest = sha256(json.dumps([kinds, target_kind, len(frame)]).encode())
+    digest.update(row_hashes.astype("<u8").tobytes())
+    return digest.hexdigest()
+
+
+def _encode(name: str, value: Any) -> Any:
+    """A field as stored: JSON for structures (NaN as null), NULL for a non-finite loss/runtime."""
+    if name == "meta_features":
+        value = {k: float(v) if math.isfinite(v) else None for k, v in value.items()}
+    if name in ("config", "meta_features", "library_versions"):
+        return json.dumps(value, sort_keys=True, allow_nan=False, default=_plain)
+    if name in ("loss", "runtime"):
+        return float(value) if math.isfinite(value) else None
+    if name in ("n_rows", "n_features", "features_version", "seed") and value is not None:
+        return int(value)
+    return float(value) if name == "budget" else value
+
+
+def _decode(name: str, value: Any) -> Any:
+    if name == "meta_features":
+        return {k: math.nan if v is None else v for k, v in json.loads(value).items()}
+    if name in ("config", "library_versions"):
+        return json.loads(value)
+    if name in ("loss", "runtime") and value is None:
+        return math.inf if name == "loss" else math.nan
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"config value {value!r} of type {type(value).__name__} is not JSON")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
