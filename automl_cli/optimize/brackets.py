@@ -136,6 +136,7 @@ class Bracket:
         self.stage = 0
         self.finished = False
         self._stop = stop
+        self.stopped: list[int] = []  # entries the stop rule kept from moving up
         self._entries: list[_Entry] = []
         self._to_draw = self.rungs[0].n_configs
         self._queue: deque[int] = deque()
@@ -188,7 +189,8 @@ class Bracket:
         ranked = sorted(self._results)[:keep]
         best = [entry for loss, entry in ranked if math.isfinite(loss)]
         if self._stop is not None:
-            best = [entry for entry in best if not self._stop(self.curve(entry))]
+            self.stopped += [entry for entry in best if self._stop(self.curve(entry))]
+            best = [entry for entry in best if entry not in self.stopped]
         self._results = []
         if not best:
             self.finished = True
