@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 FEATURES_VERSION = 1
 TASKS = ("binary", "multiclass", "regression")
@@ -147,12 +148,14 @@ def compute_meta_features(
     values = _simple(X, y, task, numeric, categorical)
     rows = _sample_rows(y, task, STATS_ROWS, rng)
     sub, y_sub = X.iloc[rows], y[rows]
-    num = _float_matrix(sub, numeric)
-    values.update(_statistical(num, rng))
-    values.update(_information(sub, y_sub, task, numeric))
-    picked = _sample_rows(y_sub, task, LANDMARK_ROWS, rng)
-    design = _design_matrix(sub.iloc[picked], numeric, categorical, rng)
-    values.update(_landmarkers(design, y_sub[picked], task, rng))
+    # One BLAS thread: the matrices are small, and more threads only contend with other work
+    # on the machine (measured: 40x slower landmarkers on a busy two-core machine).
+    with threadpool_limits(limits=1):
+        values.update(_statistical(_float_matrix(sub, numeric), rng))
+        values.update(_information(sub, y_sub, task, numeric))
+        picked = _sample_rows(y_sub, task, LANDMARK_ROWS, rng)
+        design = _design_matrix(sub.iloc[picked], numeric, categorical, rng)
+        values.update(_landmarkers(design, y_sub[picked], task, rng))
     return {f.name: _finite(values[f.name]) for f in META_FEATURES}
 
 
@@ -197,31 +200,25 @@ def _simple(
     rows, features = X.shape
     missing = X.isna().to_numpy()
     levels = [X.iloc[:, i].nunique() for i in categorical]
-    values = {
+    per_feature = 1.0 / features if features else math.nan
+    classification = task != "regression"
+    shares = np.unique(y, return_counts=True)[1] / rows if classification else np.full(1, np.nan)
+    return {
         "rows": rows,
         "features": features,
         "dimensionality": features / rows,
         "numeric_features": len(numeric),
         "categorical_features": len(categorical),
-        "categorical_ratio": len(categorical) / features if features else math.nan,
+        "categorical_ratio": len(categorical) * per_feature,
         "categorical_levels_mean": float(np.mean(levels)) if levels else math.nan,
-        "categorical_levels_max": max(levels) if levels else math.nan,
-        "missing_ratio": missing.mean() if features else math.nan,
+        "categorical_levels_max": max(levels, default=math.nan),
+        "missing_ratio": missing.sum() / rows * per_feature,
         "rows_with_missing_ratio": missing.any(axis=1).mean() if features else math.nan,
-        "classes": math.nan,
-        "class_min_share": math.nan,
-        "class_max_share": math.nan,
-        "class_balance": math.nan,
+        "classes": len(shares) if classification else math.nan,
+        "class_min_share": shares.min(),
+        "class_max_share": shares.max(),
+        "class_balance": shares.min() / shares.max(),
     }
-    if task != "regression":
-        shares = np.unique(y, return_counts=True)[1] / rows
-        values.update(
-            classes=len(shares),
-            class_min_share=shares.min(),
-            class_max_share=shares.max(),
-            class_balance=shares.min() / shares.max(),
-        )
-    return values
 
 
 def _statistical(num: np.ndarray, rng: np.random.Generator) -> dict[str, float]:
@@ -236,10 +233,8 @@ def _statistical(num: np.ndarray, rng: np.random.Generator) -> dict[str, float]:
         kurt = np.where(varying, m4 / m2**2 - 3.0, np.nan)
         mean_abs = np.where(mask, np.abs(num), 0.0).sum(axis=0) / count
         dispersion = np.where(mean_abs > 0, np.sqrt(m2) / mean_abs, np.nan)
-    values = {}
-    values.update(_summary("skewness", skew))
-    values.update(_summary("kurtosis", kurt))
-    values.update(_summary("dispersion", dispersion))
+    values = _summary("skewness", skew) | _summary("kurtosis", kurt)
+    values |= _summary("dispersion", dispersion)
     usable = _cap(list(np.flatnonzero(varying)), rng)
     pairs = np.array([])
     if len(usable) > 1:
@@ -292,10 +287,11 @@ def _landmarkers(
     values = dict.fromkeys(names, math.nan)
     split_seed, tree_seed = (int(s) for s in rng.integers(2**31 - 1, size=2))
     classification = task != "regression"
+    counts = np.unique(y, return_counts=True)[1]  # a constant target cannot be scored
+    enough = counts.max() >= FOLDS if classification else len(y) >= 2 * FOLDS
+    if len(counts) < 2 or not enough or design.shape[1] == 0:
+        return values
     if classification:
-        counts = np.unique(y, return_counts=True)[1]
-        if len(counts) < 2 or counts.max() < FOLDS or design.shape[1] == 0:
-            return values
         splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=split_seed)
         learners = {
             "landmark_1nn": lambda: KNeighborsClassifier(n_neighbors=1),
@@ -305,8 +301,6 @@ def _landmarkers(
         }
         score = balanced_accuracy_score
     else:
-        if len(y) < 2 * FOLDS or np.ptp(y) == 0 or design.shape[1] == 0:
-            return values
         splitter = KFold(FOLDS, shuffle=True, random_state=split_seed)
         learners = {
             "landmark_1nn": lambda: KNeighborsRegressor(n_neighbors=1),
@@ -317,9 +311,9 @@ def _landmarkers(
         def score(truth: np.ndarray, predicted: np.ndarray) -> float:
             return max(r2_score(truth, predicted), -1.0)
 
-    folds = list(splitter.split(design, y))
     with warnings.catch_warnings():  # tiny folds, unseen classes, slow convergence: all expected
         warnings.simplefilter("ignore")
+        folds = list(splitter.split(design, y))
         for name, make in learners.items():
             fold_scores = [
                 score(y[test], make().fit(design[train], y[train]).predict(design[test]))

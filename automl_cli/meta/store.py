@@ -294,7 +294,8 @@ class MetaBase:
             raise self._error(problem, "pass --metabase a new path; the file was left untouched")
         if version.isdigit() and int(version) > SCHEMA_VERSION:
             raise self._error(
-                f"has schema version {version}; this automl-cli reads up to {SCHEMA_VERSION}",
+                f"has schema version {version}, newer than this automl-cli reads "
+                f"({SCHEMA_VERSION})",
                 "upgrade automl-cli, or pass --metabase another path; the file was left untouched",
             )
         if version != str(SCHEMA_VERSION) or not {"tasks", "evaluations"} <= tables:
