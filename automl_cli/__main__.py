@@ -1,3 +1,4 @@
 from automl_cli.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes re-import the main module; only the CLI runs it
+    main()
