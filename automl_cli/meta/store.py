@@ -261,6 +261,8 @@ class MetaBase:
         Pass `space_version` to skip configs of another search space (stale ones), and `metric`
         when a task was evaluated under several metrics (their losses do not compare).
         """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
         found = self.evaluations(name, status=STATUS_OK, metric=metric, space_version=space_version)
         found.sort(key=lambda r: (r.evaluation.loss, -r.evaluation.budget, r.id))
         best: dict[str, EvaluationRecord] = {}

@@ -160,7 +160,9 @@ def test_same_seed_same_values_and_rows_always_counted_in_full() -> None:
     first, again = compute(X, y, "binary", seed=1), compute(X, y, "binary", seed=1)
     other = compute(X, y, "binary", seed=2)
     assert first.keys() == again.keys()
-    assert all(first[k] == again[k] or (math.isnan(first[k]) and math.isnan(again[k])) for k in first)
+    assert all(
+        first[k] == again[k] or (math.isnan(first[k]) and math.isnan(again[k])) for k in first
+    )
     assert first["rows"] == other["rows"] == 3 * STATS_ROWS
     assert first["missing_ratio"] == other["missing_ratio"]
     assert first["skewness_mean"] != other["skewness_mean"]  # a different subsample
