@@ -74,9 +74,9 @@ META_FEATURES: tuple[MetaFeature, ...] = (
     MetaFeature("missing_ratio", "simple", "Share of missing cells among all feature cells."),
     MetaFeature("rows_with_missing_ratio", "simple", "Share of rows with any missing value."),
     MetaFeature("classes", "simple", "Number of classes (NaN for regression)."),
-    MetaFeature("class_min_share", "simple", "Share of rows in the rarest class (NaN: regr.)."),
-    MetaFeature("class_max_share", "simple", "Share of rows in the commonest class (NaN: regr.)."),
-    MetaFeature("class_balance", "simple", "class_min_share / class_max_share (NaN: regr.)."),
+    MetaFeature("class_min_share", "simple", "Rarest class's share of rows; NaN for regression."),
+    MetaFeature("class_max_share", "simple", "Commonest class's share; NaN for regression."),
+    MetaFeature("class_balance", "simple", "Rarest over commonest share; NaN for regression."),
     *_summaries("skewness", "the sample skewness (constant features skipped)"),
     *_summaries("kurtosis", "the excess kurtosis (constant features skipped)"),
     *_summaries(
@@ -110,8 +110,8 @@ META_FEATURES: tuple[MetaFeature, ...] = (
     MetaFeature(
         "noise_signal_ratio",
         "information",
-        "(attribute_entropy_mean - mutual_info_mean) / mutual_info_mean: feature information "
-        "not about the target per unit that is (NaN when mutual_info_mean is 0).",
+        "(attribute_entropy_mean - mutual_info_mean) / mutual_info_mean: bits of feature "
+        "information unrelated to the target per bit about it (NaN when mutual_info_mean is 0).",
     ),
     _landmark("landmark_1nn", "1-nearest-neighbour"),
     _landmark("landmark_stump", "a depth-1 decision tree"),
@@ -149,7 +149,7 @@ def compute_meta_features(
     rows = _sample_rows(y, task, STATS_ROWS, rng)
     sub, y_sub = X.iloc[rows], y[rows]
     # One BLAS thread: the matrices are small, and more threads only contend with other work
-    # on the machine (measured: 40x slower landmarkers on a busy two-core machine).
+    # (landmarkers ran 40x slower with contended BLAS threads on a busy two-core machine).
     with threadpool_limits(limits=1):
         values.update(_statistical(_float_matrix(sub, numeric), rng))
         values.update(_information(sub, y_sub, task, numeric))
