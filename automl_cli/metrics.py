@@ -58,24 +58,38 @@ def _f1(y: np.ndarray, proba: np.ndarray) -> float:
     return float(skm.f1_score(y, _labels(proba), average=average, zero_division=0.0))
 
 
+def _accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    return float(np.mean(_labels(proba) == y))
+
+
+def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
+    return float(skm.balanced_accuracy_score(y, _labels(proba)))
+
+
+def _rmse(y: np.ndarray, prediction: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((y - prediction) ** 2)))
+
+
+def _mae(y: np.ndarray, prediction: np.ndarray) -> float:
+    return float(np.mean(np.abs(y - prediction)))
+
+
+def _r2(y: np.ndarray, prediction: np.ndarray) -> float:
+    return float(skm.r2_score(y, prediction))
+
+
+# module-level functions, not lambdas: metrics travel to worker processes by pickle
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("roc_auc", CLASSIFICATION, True, _roc_auc),
         Metric("log_loss", CLASSIFICATION, False, _log_loss),
-        Metric("accuracy", CLASSIFICATION, True, lambda y, p: float(np.mean(_labels(p) == y))),
-        Metric(
-            "balanced_accuracy",
-            CLASSIFICATION,
-            True,
-            lambda y, p: float(skm.balanced_accuracy_score(y, _labels(p))),
-        ),
+        Metric("accuracy", CLASSIFICATION, True, _accuracy),
+        Metric("balanced_accuracy", CLASSIFICATION, True, _balanced_accuracy),
         Metric("f1", CLASSIFICATION, True, _f1),
-        Metric(
-            "rmse", REGRESSION, False, lambda y, p: float(np.sqrt(np.mean((y - p) ** 2)))
-        ),
-        Metric("mae", REGRESSION, False, lambda y, p: float(np.mean(np.abs(y - p)))),
-        Metric("r2", REGRESSION, True, lambda y, p: float(skm.r2_score(y, p))),
+        Metric("rmse", REGRESSION, False, _rmse),
+        Metric("mae", REGRESSION, False, _mae),
+        Metric("r2", REGRESSION, True, _r2),
     )
 }
 
