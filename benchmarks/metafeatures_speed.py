@@ -10,6 +10,7 @@ Target: every meta-feature of such a table in under 10 s.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -68,6 +69,9 @@ def main() -> None:
         "3-5,000 levels, 5% missing). Python "
         f"{platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}.",
         "",
+        f"Load average when starting (2 cores, shared): {os.getloadavg()[0]:.1f}. The first run "
+        "also imports scikit-learn.",
+        "",
         "| task | median s | runs (s) |",
         "|---|---|---|",
     ]
@@ -79,6 +83,7 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         runs = ", ".join(f"{t:.2f}" for t in times)
         lines.append(f"| {task} | {statistics.median(times):.2f} | {runs} |")
+    lines += ["", f"Load average when done: {os.getloadavg()[0]:.1f}."]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -481,8 +481,8 @@ def _encode(name: str, value: Any) -> Any:
     """A field as stored: JSON for structures (NaN as null), NULL for a non-finite loss/runtime."""
     if name == "meta_features":
         value = {k: float(v) if math.isfinite(v) else None for k, v in value.items()}
-    if name in ("config", "meta_features", "library_versions"):
-        return json.dumps(value, sort_keys=True, allow_nan=False, default=_plain)
+    if name in ("config", "meta_features", "library_versions"):  # configs sorted: comparable
+        return json.dumps(value, sort_keys=name == "config", allow_nan=False, default=_plain)
     if name in ("loss", "runtime"):
         return float(value) if math.isfinite(value) else None
     if name in ("n_rows", "n_features", "features_version", "seed") and value is not None:

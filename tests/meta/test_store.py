@@ -83,6 +83,7 @@ def test_task_round_trip_keeps_nan_meta_features(base_path: Path) -> None:
     with MetaBase.open(base_path) as base:
         record = base.task("iris")
     assert record.task.target == "species" and record.task.n_rows == 150
+    assert list(record.task.meta_features) == ["rows", "class_balance", "landmark_naive_bayes"]
     assert record.task.meta_features["rows"] == 150.0
     assert math.isnan(record.task.meta_features["landmark_naive_bayes"])
     assert record.n_evaluations == 2 and record.best_loss == pytest.approx(0.2)
