@@ -97,7 +97,7 @@ def fit(
     options.check()
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
-    from automl_cli.execute import create_executor, default_workers
+    from automl_cli.execute import ClusterError, create_executor
     from automl_cli.metrics import resolve_metric
     from automl_cli.optimize import create_optimizer
     from automl_cli.search import SearchState, TrialLog, rank_trials, refit_reserve, run_search
@@ -109,7 +109,6 @@ def fit(
     for notice in dataset.notices:
         on_notice(notice)
 
-    n_workers = options.n_jobs or default_workers()
     evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
     space = build_space(dataset.task, len(dataset.y), len(dataset.schema.feature_names),
                         len(dataset.schema.categorical))
@@ -133,20 +132,26 @@ def fit(
     state = SearchState(started=started, time_budget=time_budget)
     log = TrialLog(options.trial_log)
     interrupted = False
-    with create_executor(evaluator, n_workers, cluster=options.cluster,
+    lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
+    with create_executor(evaluator, options.n_jobs, cluster=options.cluster,
                          trial_time_limit=trial_limit,
                          memory_limit_mb=options.trial_memory_limit) as executor:
+        n_workers = executor.n_workers
         try:
             run_search(optimizer, executor, n_workers=n_workers, search_end=search_end,
                        max_trials=options.max_trials, log=log, state=state, on_event=on_event)
         except KeyboardInterrupt:
             interrupted = True
+        except ClusterError as error:
+            lost, state.stopped_by = error, "cluster lost"
         finally:
             log.close()
         ranked = rank_trials(state.trials)
         if not ranked:
             if interrupted:
                 raise Interrupted(None)
+            if lost is not None:
+                raise lost
             raise AutoMLError(_no_success_message(state.trials, time_budget))
         # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
         # less a margin for writing the file and shutting the workers down
@@ -157,6 +162,8 @@ def fit(
     bundle.save(options.out, model, manifest)
     if interrupted:
         raise Interrupted(options.out)
+    if lost is not None:
+        raise ClusterError(f"{lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, state.trials, list(dataset.notices))
 
 

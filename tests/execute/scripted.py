@@ -1,0 +1,65 @@
+"""A real evaluator whose trials do what their config says: sleep, allocate, abort, report.
+
+Trials of the executor tests must misbehave on purpose (run past a limit, grow past a memory
+limit, kill their own process); a real search space cannot be made to do that on cue. This
+class has the `Evaluator` interface the executors use (`evaluate`, `fit_final`) and runs in
+the same worker processes a real evaluator runs in.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from automl_cli.evaluate import TrialResult
+
+ALGORITHM = "random_forest"  # any real algorithm name, so that trial records render
+
+
+def config(action: str, **values: Any) -> dict[str, Any]:
+    """A config that makes a scripted trial do `action`."""
+    return {"algorithm": ALGORITHM, "action": action, **values}
+
+
+def _act(config: dict[str, Any]) -> float:
+    """Do what the config says; the number returned becomes the trial's score."""
+    action = config["action"]
+    if action == "sleep":
+        time.sleep(config["seconds"])
+    elif action == "allocate":
+        block = np.ones(int(config["mb"] * 2**20), dtype=np.uint8)  # touched, so resident
+        time.sleep(config.get("hold", 30.0))
+        return float(block[-1])
+    elif action == "abort":
+        os.abort()
+    elif action == "threads":
+        from threadpoolctl import threadpool_info
+
+        return float(max(pool["num_threads"] for pool in threadpool_info()))
+    elif action == "pid":
+        return float(os.getpid())
+    elif action == "fail":
+        raise ValueError("this config cannot be fitted")
+    return float(config.get("score", 0.5))
+
+
+class ScriptedEvaluator:
+    """Trials that sleep, allocate, abort or report where they run, as their config says."""
+
+    n_threads = 1
+
+    def evaluate(self, job_id: int, config: dict[str, Any], budget: float) -> TrialResult:
+        started = time.perf_counter()
+        try:
+            score = _act(config)
+        except ValueError as error:
+            return TrialResult(job_id, config, budget, float("inf"), float("nan"), "failed",
+                               error=str(error))
+        seconds = time.perf_counter() - started
+        return TrialResult(job_id, config, budget, 1.0 - score, score, "ok", seconds, seconds)
+
+    def fit_final(self, config: dict[str, Any], n_threads: int | None = None) -> dict[str, Any]:
+        return {"score": _act(config), "threads": n_threads, "pid": os.getpid()}
