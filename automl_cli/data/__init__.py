@@ -4,7 +4,8 @@ Reading (`read_csv`)
 - The header is the first non-blank line. Names are stripped of surrounding spaces; an empty
   name becomes "Unnamed: <i>". Duplicate names are an error (pandas would rename them).
 - Separator: the one of `,` `;` tab `|` that splits the header into the most fields (a comma
-  on ties). Semicolon files are read with decimal commas ("1,5"); "1.5" is still a number.
+  on ties). Semicolon files are read with decimal commas ("1,5"). Rows that end with one
+  extra, empty field (a trailing separator on every line) are read as if it were absent.
 - Encoding: UTF-8, with or without a byte-order mark. A file that is not valid UTF-8 is read
   as Windows-1252 (a superset of Latin-1's printable characters, what spreadsheet programs
   on Windows write) with a notice; a file that is neither, or UTF-16, is an error.

@@ -7,7 +7,6 @@ the knobs they mention.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ import pandas as pd
 from automl_cli.data.schema import DATE_PARTS, TIME_PARTS, Column, Schema
 from automl_cli.data.values import (
     boolean_tokens,
+    format_number,
     looks_like_dates,
     parse_number,
     to_datetime,
@@ -30,47 +30,46 @@ _ID_NAME = re.compile(r"(^|[\s_.\-])(id|index|key|uuid|guid)$|^unnamed: \d+$", r
 _CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
 
 
-@dataclass
-class Typing:
-    """The outcome of typing all feature columns."""
-
-    columns: list[Column] = field(default_factory=list)
-    dropped: list[tuple[str, str]] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-
-
 def infer_schema(raw: pd.DataFrame, rows: np.ndarray, target: str) -> tuple[Schema, list[str]]:
     """Type every column but the target, using the training rows `rows` (a boolean mask).
 
     `raw` holds all rows of the file: whether an integer column is a row index is a property
     of the whole file, while levels and constants are judged on the rows trained on.
     """
-    typing = Typing()
+    columns: list[Column] = []
+    dropped: list[tuple[str, str]] = []
+    notices: list[str] = []
     for name in raw.columns:
         if name == target:
             continue
         column, reason, notes = _type_column(str(name), raw[name], rows)
-        typing.notices.extend(notes)
+        notices.extend(notes)
         if column is None:
-            typing.dropped.append((str(name), reason))
-            typing.notices.append(f"dropped column {name!r}: {reason}")
+            dropped.append((str(name), reason))
+            notices.append(f"dropped column {name!r}: {reason}")
         else:
-            typing.columns.append(column)
-    schema = Schema(columns=tuple(typing.columns), dropped=tuple(typing.dropped), target=target)
-    return schema, typing.notices
+            columns.append(column)
+    schema = Schema(columns=tuple(columns), dropped=tuple(dropped), target=target)
+    return schema, notices
 
 
 def _type_column(
     name: str, full: pd.Series, rows: np.ndarray
 ) -> tuple[Column | None, str, list[str]]:
     series = full[rows]
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+        values = to_number(series)[0]  # the fast path: no per-value text for parsed numbers
+        present = values[~np.isnan(values)]
+        n_distinct = 0 if not len(present) else 1 if present.min() == present.max() else 2
+        first = format_number(present[0]) if len(present) else ""
+        dropped = _empty_or_constant(n_distinct, len(present), len(series), first)
+        return (None, dropped, []) if dropped else _type_numeric(name, full, values, [])
     text = to_text(series)
     present = int(text.notna().sum())
-    if present == 0:
-        return None, "all values missing", []
-    n_distinct = text.nunique()
-    if n_distinct == 1 and present == len(series):
-        return None, f"constant (every value is {text.iloc[0]!r})", []
+    first = text.dropna().iloc[0] if present else ""
+    dropped = _empty_or_constant(text.nunique(), present, len(series), first)
+    if dropped:
+        return None, dropped, []
     if pd.api.types.is_bool_dtype(series.dtype) or boolean_tokens(text):
         return Column(name, "boolean"), "", []
     values, n_bad = to_number(series)
@@ -86,6 +85,15 @@ def _type_column(
         timed = bool(((stamps.dt.hour != 0) | (stamps.dt.minute != 0)).any())
         return Column(name, "datetime", parts=DATE_PARTS + (TIME_PARTS if timed else ())), "", []
     return _type_categorical(name, text, [])
+
+
+def _empty_or_constant(n_distinct: int, present: int, n_rows: int, first: str) -> str:
+    """The reason to drop a column with no values or one value on every row, else ""."""
+    if present == 0:
+        return "all values missing"
+    if n_distinct == 1 and present == n_rows:
+        return f"constant (every value is {first!r})"
+    return ""
 
 
 def _type_numeric(
@@ -107,10 +115,11 @@ def _looks_like_index(name: str, full: pd.Series) -> bool:
     only the name or an unbroken run in file order marks a row index.
     """
     values, n_bad = to_number(full)
-    if n_bad or len(values) < 3 or np.isnan(values).any() or len(np.unique(values)) < len(values):
+    if n_bad or len(values) < 3 or np.isnan(values).any():
         return False
-    named = bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
-    return named or bool(np.all(np.diff(values) == 1))
+    if _ID_NAME.search(name) or _CAMEL_ID.search(name):
+        return len(np.unique(values)) == len(values)
+    return bool(np.all(np.diff(values) == 1))  # counts up by one, so distinct too
 
 
 def _type_categorical(

@@ -149,7 +149,6 @@ def _read_body(
     options = dict(
         sep=separator,
         header=None,
-        names=names,
         skiprows=header_lines,
         encoding=encoding,
         na_values=READER_NA_VALUES,
@@ -160,13 +159,21 @@ def _read_body(
     else:
         from pyarrow import ArrowException
 
-        # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict.
+        # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict. Read
+        # without names: given names, pandas would turn surplus fields into a silent index.
         with contextlib.suppress(ValueError, ArrowException):
-            return pd.read_csv(file, engine="pyarrow", **options)
+            frame = pd.read_csv(file, engine="pyarrow", **options)
+            if frame.shape[1] == len(names) + 1 and frame.iloc[:, -1].isna().all():
+                frame = frame.iloc[:, :-1]  # a trailing separator on every line
+            if frame.shape[1] == len(names):
+                frame.columns = names
+                return frame
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(file, engine="c", index_col=False, low_memory=False, **options)
+            return pd.read_csv(
+                file, engine="c", names=names, index_col=False, low_memory=False, **options
+            )
     except pd.errors.ParserWarning:
         raise DataError(
             f"{file}: data rows have more fields than the header's {len(names)} columns; "

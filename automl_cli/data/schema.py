@@ -19,6 +19,7 @@ KINDS = ("numeric", "categorical", "boolean", "datetime")
 DATE_PARTS = ("year", "month", "day", "dayofweek")
 TIME_PARTS = ("hour", "minute")
 SCHEMA_VERSION = 1
+_ACCESSORS = {part: part for part in DATE_PARTS + TIME_PARTS} | {"dayofweek": "day_of_week"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Column:
         raw = raw.reset_index(drop=True)
         if self.kind == "categorical":
             text = to_text(raw)
-            kept = np.where(text.isin(self.levels).to_numpy(), text.to_numpy(), np.nan)
+            kept = text.to_numpy(dtype=object, copy=True)
+            kept[~text.isin(self.levels).to_numpy()] = np.nan
             return {self.name: pd.Series(kept, dtype=object)}
         if self.kind == "boolean":
             return {self.name: pd.Series(to_boolean(raw), dtype="float64")}
@@ -54,7 +56,7 @@ class Column:
             return {self.name: pd.Series(to_number(raw)[0], dtype="float64")}
         stamps = to_datetime(raw).dt
         return {
-            f"{self.name}__{part}": pd.Series(getattr(stamps, part), dtype="float64")
+            f"{self.name}__{part}": pd.Series(getattr(stamps, _ACCESSORS[part]), dtype="float64")
             for part in self.parts
         }
 

@@ -38,9 +38,7 @@ _INT_EXACT = 2.0**53
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 def _map_distinct(series: pd.Series, fn: Callable[[Any], Any], dtype: Any) -> np.ndarray:
@@ -57,32 +55,41 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
+def _text_number(text: str) -> float | None:
+    """Stripped text as a finite float, NaN for an infinity, None when it is not a number."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else math.nan
+
+
 def parse_number(value: Any) -> float | None:
     """A cell as a finite float; NaN when missing; None when it is not a number.
 
     Infinite values count as missing: no model input may hold an infinity.
     """
+    if isinstance(value, str):
+        text = value.strip()
+        return math.nan if text.lower() in MISSING_TOKENS else _text_number(text)
     if _is_missing(value):
         return math.nan
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
         number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.lower() in MISSING_TOKENS:
-            return math.nan
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else math.nan
+        return number if math.isfinite(number) else math.nan
+    return None
 
 
 def _text(value: Any) -> Any:
     """A cell as canonical text (see `to_text`), or NaN when missing."""
+    if isinstance(value, str):  # first: by far the most common case
+        text = value.strip()
+        if text.lower() in MISSING_TOKENS:
+            return np.nan
+        number = _text_number(text)
+        if number is None:
+            return text
+        return np.nan if math.isnan(number) else format_number(number)
     if _is_missing(value):
         return np.nan
     if isinstance(value, (bool, np.bool_)):
@@ -116,10 +123,11 @@ def to_number(series: pd.Series) -> tuple[np.ndarray, int]:
         return np.where(np.isfinite(values), values, np.nan), 0
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
         return np.full(len(series), np.nan), int(series.notna().sum())
-    parsed = _map_distinct(series, parse_number, object)
-    bad = np.array([p is None for p in parsed], dtype=bool)
-    values = np.where(bad, np.nan, parsed).astype("float64")
-    return values, int(bad.sum())
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed = [parse_number(u) for u in uniques]
+    bad = np.array([p is None for p in parsed] + [False])
+    numbers = np.array([math.nan if p is None else p for p in parsed] + [math.nan])
+    return numbers[codes], int(bad[codes].sum())
 
 
 def _boolean(value: Any) -> float:
