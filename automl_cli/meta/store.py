@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from hashlib import sha256
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from automl_cli.bundle import library_versions as bundle_library_versions
 from automl_cli.errors import MetabaseError
 
 SCHEMA_VERSION = 1
@@ -59,17 +58,14 @@ _RESTORE = "restore it from a backup, or move it away to start a new base"
 
 @cache
 def _versions() -> tuple[tuple[str, str], ...]:
-    found = [("python", platform.python_version())]
-    for dist in ("automl-cli", "numpy", "pandas", "scikit-learn", "lightgbm", "xgboost"):
-        try:
-            found.append((dist, metadata.version(dist)))
-        except metadata.PackageNotFoundError:
-            continue
-    return tuple(found)
+    return tuple(bundle_library_versions().items())
 
 
 def library_versions() -> dict[str, str]:
-    """Versions that decide whether a stored config still means the same model."""
+    """The versions a model file records too; they decide if a stored config still holds.
+
+    Looked up once per process, since every evaluation carries them.
+    """
     return dict(_versions())
 
 
