@@ -46,7 +46,11 @@ Target and task (`load_training_data`)
 - An explicit task is checked: regression needs a numeric target; binary needs exactly two
   classes, multiclass more than two. Every class needs at least 2 rows.
 - Class labels are plain Python values, sorted: int (or float) when the target is numeric,
-  else str ("True"/"False" for a boolean target); y holds their codes 0..k-1.
+  else str, stripped, with numbers in canonical form ("True"/"False" for a boolean target);
+  y holds their codes 0..k-1. Infinite target values count as missing.
+
+Predict time (`Schema.features`): the same conversion as at training, whatever dtypes the
+reader chose for the new file; unparseable cells and unseen levels become missing.
 
 Every problem raises `DataError` with one line naming the problem and the fix; nothing
 returns a partial result.
