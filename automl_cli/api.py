@@ -25,6 +25,7 @@ LEADERBOARD_SIZE = 10
 MIN_ROWS_AT_MIN_BUDGET = 100
 DEEPEST_MIN_BUDGET = 1 / 27
 TRIAL_LIMIT_FRACTION = 0.25  # default per-trial time limit: this share of the time budget
+NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
 
 
 @dataclass
@@ -126,8 +127,9 @@ def fit(
 
     def search_end(trials: list[TrialResult]) -> float:
         ranked = rank_trials(trials)
-        estimate = evaluator.refit_estimate(ranked[0]) if ranked else 0.0
-        return hard_end - refit_reserve(estimate, time_budget)
+        if not ranked:  # without any result there is no model: wait into the grace period
+            return hard_end + NO_RESULT_GRACE * time_budget
+        return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
 
     state = SearchState(started=started, time_budget=time_budget)
     log = TrialLog(options.trial_log)
