@@ -35,7 +35,7 @@ class FitOptions:
     metric: str | None = None
     time_budget: float = DEFAULT_TIME_BUDGET
     max_trials: int | None = None
-    optimizer: str = "random"
+    optimizer: str = "bohb"
     seed: int = 0
     n_jobs: int | None = None
     min_budget: float | None = None

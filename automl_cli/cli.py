@@ -44,7 +44,7 @@ def fit(
     time_budget: Annotated[float, typer.Option(
         help="Seconds for the whole run, refit included.")] = 300.0,
     max_trials: Annotated[int | None, typer.Option(help="Stop after this many trials.")] = None,
-    optimizer: Annotated[OptimizerName, typer.Option(help="Search strategy.")] = "random",
+    optimizer: Annotated[OptimizerName, typer.Option(help="Search strategy.")] = "bohb",
     n_jobs: Annotated[int | None, typer.Option(
         help="Trials run at once, one core each (default: all cores).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,

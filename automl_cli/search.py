@@ -83,7 +83,8 @@ def run_search(
 ) -> SearchState:
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
 
-    Running trials are cancelled at the end and not told. KeyboardInterrupt stops the search
+    Running trials are cancelled at the end: they are neither told nor logged, since their
+    loss is unknown rather than bad. KeyboardInterrupt stops the search
     the same way and is re-raised once the executor is quiet, with `state` holding every
     finished trial.
     """
@@ -112,7 +113,7 @@ def run_search(
                 if job is None:
                     exhausted = True
                     break
-                executor.submit(job, time_limit=end - now)
+                executor.submit(job)
                 untold.append(job)
                 launched += 1
             state.running = executor.running
