@@ -26,6 +26,7 @@ Falkner et al. 2018, as HpBandSter implements it, in vectorized numpy (no statsm
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,8 +41,16 @@ from ConfigSpace import (
 )
 from ConfigSpace.util import deactivate_inactive_hyperparameters
 from scipy.special import ndtr, ndtri
+from threadpoolctl import ThreadpoolController
 
 from automl_cli.optimize.base import Config, Observation, to_plain
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """Made on first use (it inspects the loaded libraries); the matrices here are small,
+    and more BLAS threads would only compete with the trials for the cores."""
+    return ThreadpoolController()
 
 
 class SpaceCoder:
@@ -267,9 +276,10 @@ class KDEProposer:
             source, budget = False, self._largest_ready(self._prior)
         if budget is None:
             return None
-        good, bad = self._model(source, budget)
-        candidates = good.sample(self.rng, self.n_candidates, self.bandwidth_factor)
-        score = good.log_pdf(candidates) - bad.log_pdf(candidates)
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            good, bad = self._model(source, budget)
+            candidates = good.sample(self.rng, self.n_candidates, self.bandwidth_factor)
+            score = good.log_pdf(candidates) - bad.log_pdf(candidates)
         for index in np.argsort(-score, kind="stable"):
             config = self.coder.decode(candidates[index])
             if config is not None:
