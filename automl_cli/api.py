@@ -43,7 +43,7 @@ class FitOptions:
     trial_time_limit: float | None = None
     trial_memory_limit: float | None = None  # MB
     cluster: str | None = None  # a Dask scheduler address
-    out: Path = Path("model.automl")
+    out: Path | None = Path("model.automl")  # None: search only, no refit, no model file
     trial_log: Path | None = None
 
     def check(self) -> None:
@@ -68,7 +68,7 @@ class FitOptions:
 
 @dataclass
 class FitResult:
-    out: Path
+    out: Path | None
     manifest: dict[str, Any]
     trials: list[TrialResult]
     notices: list[str] = field(default_factory=list)
@@ -155,13 +155,17 @@ def fit(
             if lost is not None:
                 raise lost
             raise AutoMLError(_no_success_message(state.trials, time_budget))
-        # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
-        # less a margin for writing the file and shutting the workers down
-        refit_end = hard_end + 0.1 * time_budget + 3.0
-        model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers, on_notice)
+        model, best = None, ranked[0]
+        if options.out is not None:
+            # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
+            # less a margin for writing the file and shutting the workers down
+            refit_end = hard_end + 0.1 * time_budget + 3.0
+            model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers,
+                                      on_notice)
 
     manifest = _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget)
-    bundle.save(options.out, model, manifest)
+    if options.out is not None:
+        bundle.save(options.out, model, manifest)
     if interrupted:
         raise Interrupted(options.out)
     if lost is not None:
