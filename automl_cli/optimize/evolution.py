@@ -38,14 +38,19 @@ class Member:
 
 
 class RegularizedEvolution(Optimizer):
-    """Aging evolution with tournament selection, mutation and same-algorithm crossover."""
+    """Aging evolution with tournament selection, mutation and same-algorithm crossover.
+
+    Options: population_size (20), tournament_size (population_size // 4, at least 2),
+    crossover_rate (0.2), switch_rate (0.1, how often a mutation changes the algorithm) and
+    mutation_scale (0.15, the standard deviation of a numeric step in the unit cube).
+    """
 
     def __init__(
         self,
         space: ConfigurationSpace,
         *,
         population_size: int = 20,
-        tournament_size: int = 5,
+        tournament_size: int | None = None,
         crossover_rate: float = 0.2,
         switch_rate: float = 0.1,
         mutation_scale: float = 0.15,
@@ -54,6 +59,8 @@ class RegularizedEvolution(Optimizer):
         super().__init__(space, **options)
         if population_size < 2:
             raise ValueError(f"population_size must be at least 2, got {population_size}")
+        if tournament_size is None:
+            tournament_size = max(2, population_size // 4)
         if not 1 <= tournament_size <= population_size:
             raise ValueError(
                 f"tournament_size must be in [1, population_size={population_size}], "
