@@ -2,9 +2,9 @@
 
 Falkner et al. 2018, as HpBandSter implements it, in vectorized numpy (no statsmodels):
 
-- Configs become rows of numbers (`SpaceCoder`): continuous, integer and ordinal
-  hyperparameters as a value in [0, 1] (ConfigSpace's unit scale, log where the space says so);
-  categoricals as a category index. Inactive (conditional) values are NaN.
+- Configs become rows of numbers (`SpaceCoder`, on the shared `encoding.SpaceEncoding`):
+  float, integer and ordinal hyperparameters as a value in [0, 1] (log where the space says
+  so); categoricals as a category index. Inactive (conditional) values are NaN.
 - Per budget the observations are split into a good set (the best `top_fraction`, at least
   `min_points`, finite losses only) and a bad set (the rest, failures included). The model
   uses the largest budget where both sets hold at least `min_points` = d + 2 rows, i.e. more
@@ -33,17 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ConfigSpace import (
-    CategoricalHyperparameter,
-    Configuration,
-    ConfigurationSpace,
-    OrdinalHyperparameter,
-)
-from ConfigSpace.util import deactivate_inactive_hyperparameters
+from ConfigSpace import Configuration, ConfigurationSpace
 from scipy.special import ndtr, ndtri
 from threadpoolctl import ThreadpoolController
 
-from automl_cli.optimize.base import Config, Observation, to_plain
+from automl_cli.optimize.base import Config, Observation
+from automl_cli.optimize.encoding import CATEGORICAL, NUMERIC, ORDINAL, SpaceEncoding
 
 
 @functools.cache
@@ -54,37 +49,28 @@ def _blas_controller() -> ThreadpoolController:
 
 
 class SpaceCoder:
-    """Configs <-> rows in the model's coordinates (see the module docstring)."""
+    """Configs <-> rows of the density model, on top of the shared `SpaceEncoding`.
+
+    The model's columns are the hyperparameters that can take more than one value; ordinal
+    indices are scaled to [0, 1] so they are smoothed like numbers.
+    """
 
     def __init__(self, space: ConfigurationSpace) -> None:
         self.space = space
-        self._hps = list(space.values())
-        sizes = [hp.size for hp in self._hps]
-        # modelled columns: every hyperparameter that can take more than one value
-        self.columns = [i for i, size in enumerate(sizes) if size > 1]
+        self.encoding = SpaceEncoding(space)
+        kinds, choices = self.encoding.kinds, self.encoding.n_choices
+        self.columns = [
+            j
+            for j, kind in enumerate(kinds)
+            if kind == NUMERIC or (kind in (CATEGORICAL, ORDINAL) and choices[j] > 1)
+        ]
         self.n_choices = np.array(
-            [
-                sizes[i] if isinstance(self._hps[i], CategoricalHyperparameter) else 0
-                for i in self.columns
-            ],
-            dtype=int,
+            [choices[j] if kinds[j] == CATEGORICAL else 0 for j in self.columns], dtype=int
         )
         self.is_cat = self.n_choices > 0
-        self._ordinal_steps = np.array(
-            [
-                sizes[i] - 1 if isinstance(self._hps[i], OrdinalHyperparameter) else 0
-                for i in self.columns
-            ],
-            dtype=float,
+        self._steps = np.array(
+            [choices[j] - 1.0 if kinds[j] == ORDINAL else 1.0 for j in self.columns]
         )
-        self._is_ordinal = self._ordinal_steps > 0
-        index = {hp.name: i for i, hp in enumerate(self._hps)}
-        conditional = set(space.conditional_hyperparameters)
-        self._conditional = [i for i, hp in enumerate(self._hps) if hp.name in conditional]
-        self._parents = {
-            i: [index[parent.name] for parent in space.parents_of[self._hps[i].name]]
-            for i in self._conditional
-        }
 
     @property
     def dim(self) -> int:
@@ -93,50 +79,20 @@ class SpaceCoder:
     def encode(self, config: Mapping[str, Any]) -> np.ndarray | None:
         """The row of a config, or None if the config is not valid in this space."""
         try:
-            configuration = Configuration(self.space, values=dict(config))
-            configuration.check_valid_configuration()
+            Configuration(self.space, values=dict(config)).check_valid_configuration()
         except (ValueError, KeyError, TypeError):
             return None
-        row = configuration.get_array()[self.columns].astype(float)
-        row[self._is_ordinal] /= self._ordinal_steps[self._is_ordinal]
-        return row
+        return self.encoding.encode([config])[0, self.columns] / self._steps
 
     def decode(self, row: np.ndarray) -> Config | None:
-        """The valid config nearest to a (fully imputed) row, inactive values removed."""
-        values: dict[str, Any] = {hp.name: hp.default_value for hp in self._hps}  # constants
-        row = np.asarray(row, dtype=float)
-        for j, i in enumerate(self.columns):
-            hp, x = self._hps[i], row[j]
-            if self.is_cat[j]:
-                x = float(min(max(round(x), 0), self.n_choices[j] - 1))
-            elif self._is_ordinal[j]:
-                x = float(round(min(max(x, 0.0), 1.0) * self._ordinal_steps[j]))
-            else:
-                x = min(max(x, 0.0), 1.0)
-            values[hp.name] = hp.to_value(x)
-        try:
-            return to_plain(self._deactivate(values))
-        except (ValueError, KeyError, TypeError):
-            try:  # conditions the quick pass does not cover (e.g. OR across parents)
-                return to_plain(deactivate_inactive_hyperparameters(values, self.space))
-            except (ValueError, KeyError, TypeError):
-                return None
-
-    def _deactivate(self, values: dict[str, Any]) -> Configuration:
-        """Drop values whose conditions fail, parents before children (the space's order)."""
-        vector = np.array([hp.to_vector(values[hp.name]) for hp in self._hps], dtype=float)
-        for i in self._conditional:
-            name = self._hps[i].name
-            parents_active = all(not np.isnan(vector[p]) for p in self._parents[i])
-            if not parents_active or not all(
-                condition.satisfied_by_vector(vector)
-                for condition in self.space.parent_conditions_of[name]
-            ):
-                vector[i] = np.nan
-                del values[name]
-        configuration = Configuration(self.space, values=values)
-        configuration.check_valid_configuration()
-        return configuration
+        """The valid config nearest to a (fully imputed) row, inactive values dropped, or None
+        if it breaks a forbidden clause."""
+        full = self.encoding.defaults.astype(float)
+        full[self.columns] = np.asarray(row, dtype=float) * self._steps
+        consistent = self.encoding.repair(full[None, :], fill=full[None, :])
+        if self.encoding.forbidden(consistent)[0]:
+            return None
+        return self.encoding.decode(consistent[0])
 
 
 def _impute(data: np.ndarray, coder: SpaceCoder, rng: np.random.Generator) -> np.ndarray:

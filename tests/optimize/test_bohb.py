@@ -40,7 +40,7 @@ def conditional_space():
 
 def assert_valid_plain(space, config):
     Configuration(space, values=config).check_valid_configuration()
-    assert all(type(v) in (int, float, str) for v in config.values())
+    assert all(type(v) in (bool, int, float, str) for v in config.values())
 
 
 def naive_log_pdf(kde, points):
@@ -216,3 +216,14 @@ def test_same_seed_same_asks(conditional_space):
 def test_bad_options(space, options, message):
     with pytest.raises(ValueError, match=message):
         BOHB(space, **options)
+
+
+def test_model_proposals_are_valid_in_a_nested_conditional_space(cash_space):
+    # the CASH-like space: conditions two levels deep (algorithm -> boosting -> drop rate)
+    opt = BOHB(cash_space, min_budget=1 / 3, seed=2, random_fraction=0.0)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        job = opt.ask()
+        assert_valid_plain(cash_space, job.config)
+        opt.tell(job, float(rng.random()))
+    assert opt.n_model_proposals > 20
