@@ -18,7 +18,7 @@ from ConfigSpace import (
 
 
 def build_cash_space() -> ConfigurationSpace:
-    """17 hyperparameters: 'algorithm' in {gbm, forest, linear} plus two unconditional ones."""
+    """18 hyperparameters: 'algorithm' in {gbm, forest, linear} plus two unconditional ones."""
     space = ConfigurationSpace()
     algorithm = Categorical("algorithm", ["gbm", "forest", "linear"], default="gbm")
     scaler = Categorical("scaler", ["none", "standard", "quantile"])
