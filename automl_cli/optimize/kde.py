@@ -15,11 +15,14 @@ Falkner et al. 2018, as HpBandSter implements it, in vectorized numpy (no statsm
   uniformly when there are none).
 - Bandwidths are normal-reference (Scott's rule, statsmodels' and HpBandSter's default):
   h_j = 1.06 * std_j * n**(-1 / (d + 4)), at least `min_bandwidth`. For a categorical column
-  the same rule is applied to the order-free spread sqrt(1 - sum_k p_k**2) and the result is
-  kept inside the kernel's valid range [min_bandwidth, (c - 1) / c].
-- A proposal: `n_candidates` points drawn from l (a random good row, continuous columns
-  perturbed by a truncated normal with `bandwidth_factor` times the bandwidth, categorical
-  ones by the kernel itself), and the one that maximizes log l(x) - log g(x) wins.
+  the same rule is applied to the order-free spread sqrt((1 - sum_k p_k**2) / 2) (for two
+  categories exactly the standard deviation of the 0/1 code, what statsmodels uses) and kept
+  inside the kernel's valid range [min_bandwidth, (c - 1) / c].
+- A proposal: `n_candidates` points drawn around random rows of the good set: continuous
+  columns from a normal truncated to [0, 1] with `bandwidth_factor` times the bandwidth;
+  categorical ones keep the row's value with probability 1 - lambda and are otherwise redrawn
+  uniformly (HpBandSter's rule, a little narrower than the kernel). The candidate that
+  maximizes log l(x) - log g(x) wins.
 - Observations from earlier tasks (`observe_prior`) form a separate prior model that is used
   only while the task's own observations cannot fit one at any budget.
 """
@@ -132,7 +135,7 @@ class ProductKDE:
         squares = onehot.mean(axis=0) ** 2
         gini = 1.0 - (np.add.reduceat(squares, self._offsets) if self._width else squares)
         upper = (choices - 1) / np.maximum(choices, 1)
-        self.bandwidth_cat = np.clip(1.06 * np.sqrt(gini) * scott, min_bandwidth, upper)
+        self.bandwidth_cat = np.clip(1.06 * np.sqrt(gini / 2) * scott, min_bandwidth, upper)
         lam = self.bandwidth_cat
         other = np.log(lam / np.maximum(choices - 1, 1))  # log-kernel of a mismatch
         match_gain = np.log1p(-lam) - other
@@ -173,10 +176,9 @@ class ProductKDE:
         u = lo + rng.random(mu.shape) * (hi - lo)
         out[:, ~self.is_cat] = np.clip(mu + scale * ndtri(u), 0.0, 1.0)
         cats = centers[:, self.is_cat].astype(int)
-        switch = rng.random(cats.shape) < self.bandwidth_cat
-        # a switched value moves to one of the other c - 1 categories, uniformly
-        shift = 1 + (rng.random(cats.shape) * np.maximum(self._choices - 1, 1)).astype(int)
-        out[:, self.is_cat] = np.where(switch, (cats + shift) % self._choices, cats)
+        redraw = rng.random(cats.shape) < self.bandwidth_cat
+        uniform = (rng.random(cats.shape) * self._choices).astype(int)
+        out[:, self.is_cat] = np.where(redraw, uniform, cats)
         return out
 
 
