@@ -148,11 +148,6 @@ class Bracket:
         """The budget of the current stage."""
         return self.rungs[self.stage].budget
 
-    @property
-    def waiting(self) -> bool:
-        """True when every job of the current stage is handed out and some are still running."""
-        return not self.finished and self._to_draw == 0 and not self._queue
-
     def next_trial(self, draw: Callable[[float], Config]) -> tuple[int, Config, float] | None:
         """(entry, config, budget) of the next trial of this stage, or None if there is none.
 
