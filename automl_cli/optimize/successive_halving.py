@@ -50,10 +50,10 @@ class SuccessiveHalving(Optimizer):
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed)
         self.s_max = max_stage(self.min_budget, self.max_budget, self.eta)
         if n_configs is not None and (
-            isinstance(n_configs, bool) or not isinstance(n_configs, numbers.Integral)
+            isinstance(n_configs, bool)
+            or not isinstance(n_configs, numbers.Integral)
+            or n_configs < 1
         ):
-            raise ValueError(f"n_configs must be a whole number >= 1, got {n_configs!r}")
-        if n_configs is not None and n_configs < 1:
             raise ValueError(f"n_configs must be a whole number >= 1, got {n_configs!r}")
         self.n_configs = None if n_configs is None else int(n_configs)
         self.stopper: CurveStopper | None = None  # Hyperband and BOHB may set one
