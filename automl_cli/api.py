@@ -45,6 +45,8 @@ class FitOptions:
     cluster: str | None = None  # a Dask scheduler address
     out: Path | None = Path("model.automl")  # None: search only, no refit, no model file
     trial_log: Path | None = None
+    metabase: Path | None = None  # knowledge base to warm-start from (None: the default one)
+    warm_start: bool = True  # False: only the space's default configs are tried first
 
     def check(self) -> None:
         """Option values that no search could use, refused before any work."""
@@ -119,7 +121,16 @@ def fit(
                                      max_budget=1.0, eta=options.eta, seed=options.seed)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    optimizer.warm_start(default_configs(space))
+    warm_start = {"enabled": False}
+    if options.warm_start:
+        from automl_cli.meta.warmstart import plan_warm_start
+
+        plan = plan_warm_start(dataset, space, options.metabase, seed=options.seed)
+        optimizer.warm_start(plan.configs, plan.history)
+        warm_start = plan.to_manifest()
+        on_notice(plan.notice())
+    else:
+        optimizer.warm_start(default_configs(space))
 
     time_budget = options.time_budget
     trial_limit = options.trial_time_limit or max(10.0, TRIAL_LIMIT_FRACTION * time_budget)
@@ -129,6 +140,8 @@ def fit(
         ranked = rank_trials(trials)
         if not ranked:  # without any result there is no model: wait into the grace period
             return hard_end + NO_RESULT_GRACE * time_budget
+        if options.out is None:  # search only: no refit to keep time for
+            return hard_end
         return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
 
     state = SearchState(started=started, time_budget=time_budget)
@@ -164,6 +177,7 @@ def fit(
                                       on_notice)
 
     manifest = _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget)
+    manifest["warm_start"] = warm_start
     if options.out is not None:
         bundle.save(options.out, model, manifest)
     if interrupted:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from automl_cli.cli_meta import meta_app
 from automl_cli.errors import AutoMLError, Interrupted
 
 _STARTED = time.monotonic()
@@ -25,6 +26,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="AutoML for tabular data: `automl fit data.csv --target y` turns a CSV into a model.",
 )
+app.add_typer(meta_app, name="meta")
 stdout = Console()
 stderr = Console(stderr=True)
 
@@ -59,6 +61,11 @@ def fit(
         help="Run trials on the Dask cluster at this scheduler address (tcp://HOST:PORT).")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the model file.")] = Path(
         "model.automl"),
+    metabase: Annotated[Path | None, typer.Option(
+        help="Knowledge base to warm-start from (default: $AUTOML_METABASE, else the user "
+        "data folder, else the shipped base).")] = None,
+    no_warm_start: Annotated[bool, typer.Option(
+        "--no-warm-start", help="Start from the space's default configs only.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
@@ -70,7 +77,8 @@ def fit(
         max_trials=max_trials, optimizer=optimizer, seed=seed, n_jobs=n_jobs, eta=eta,
         min_budget=min_budget, trial_time_limit=trial_time_limit,
         trial_memory_limit=trial_memory_limit, cluster=cluster, out=out,
-        trial_log=out.with_name(out.name + ".trials.jsonl"),
+        trial_log=out.with_name(out.name + ".trials.jsonl"), metabase=metabase,
+        warm_start=not no_warm_start,
     )
     with LiveProgress(metric, quiet) as progress:
         result = api.fit(data, options, started=_STARTED, on_event=progress.update,
@@ -113,6 +121,10 @@ def info(
 
     manifest = bundle.read_manifest(model)
     stdout.print(manifest_table(manifest))
+    warm = manifest.get("warm_start", {})
+    if warm.get("enabled"):
+        names = ", ".join(f"{n['task']} ({n['distance']:.2f})" for n in warm["neighbours"])
+        stdout.print(f"warm start: {warm['configs']} configs; neighbour tasks: {names or 'none'}")
     stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
 
 

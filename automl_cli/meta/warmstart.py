@@ -1,0 +1,330 @@
+"""Warm start from the knowledge base: which configs a new search tries first, and why.
+
+The plan for a new task, in the spirit of auto-sklearn's kND (Feurer et al. 2015) and FLAML's
+zero-shot portfolios (Wang et al. 2021):
+1. Describe the task by `similarity_vector` (fixed log transforms of counts and moments, shares
+   and landmark scores as they are), then divide every coordinate by its spread (standard
+   deviation) over the stored tasks of the same family, so each meta-feature weighs by how
+   much it separates known tasks rather than by its unit. Distance: root mean square over the
+   coordinates both tasks define. Two unrelated tasks sit at about sqrt(2) in these units.
+2. Neighbours: the N_NEIGHBOURS nearest stored tasks of the same family (classification or
+   regression: their spaces differ) within MAX_DISTANCE; each gives its best configs.
+3. A greedy portfolio over every stored task of the family fills the rest, and is all there is
+   when no neighbour is close: each step adds the config that most lowers the sum over tasks
+   of the best normalized loss so far (0 = the task's best config, 1 = its median config or
+   never evaluated there).
+4. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
+   drops the config, values outside a range are clipped, unknown choices and hyperparameters
+   the source task lacked take the space's defaults. Duplicates (same learner settings) go.
+A stored task with the same data fingerprint as the new data is never used (no leakage).
+Losses compare only within a task, so every loss here is first normalized per task.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from automl_cli.errors import MetabaseError
+from automl_cli.optimize.base import Observation
+
+if TYPE_CHECKING:
+    from ConfigSpace import ConfigurationSpace
+
+    from automl_cli.data import Dataset
+    from automl_cli.meta.store import MetaBase
+
+Config = dict[str, Any]
+N_NEIGHBOURS = 5
+MAX_DISTANCE = 1.0
+CONFIGS_PER_NEIGHBOUR = 2
+PORTFOLIO_SIZE = 6
+MAX_CONFIGS = 12
+MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
+FULL_BUDGET = 1.0 - 1e-9
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+
+
+def family(task_type: str) -> str:
+    """Tasks whose configs transfer: classification (binary, multiclass) or regression."""
+    return "regression" if task_type == "regression" else "classification"
+
+
+def learner_key(config: Config) -> str:
+    """What identifies a config across tasks: the learner, its own settings and the scaling.
+
+    Imputation, encoding and feature selection depend on a task's column types and are set
+    per task, so two configs that differ only there count as the same candidate.
+    """
+    algorithm = str(config.get("algorithm"))
+    kept = {
+        k: v
+        for k, v in config.items()
+        if k == "algorithm" or k.startswith((f"{algorithm}:", "scale:"))
+    }
+    return json.dumps(kept, sort_keys=True)
+
+
+def adapt_config(config: Config, space: ConfigurationSpace) -> Config | None:
+    """`config` moved into `space`, or None when its learner is not offered there."""
+    from ConfigSpace import Configuration
+    from ConfigSpace.hyperparameters import CategoricalHyperparameter, NumericalHyperparameter
+
+    if config.get("algorithm") not in space["algorithm"].choices:
+        return None
+    values: Config = {}
+    for name, hp in space.items():
+        value = config.get(name, hp.default_value)
+        if isinstance(hp, NumericalHyperparameter):
+            value = min(max(value, hp.lower), hp.upper) if isinstance(value, int | float) else None
+            if value is not None and isinstance(hp.default_value, int | np.integer):
+                value = round(value)
+        elif isinstance(hp, CategoricalHyperparameter) and value not in hp.choices:
+            value = None
+        values[name] = hp.default_value if value is None else value
+    try:
+        adapted = _active(values, space)
+        Configuration(space, values=adapted).check_valid_configuration()
+    except (ValueError, KeyError, TypeError):
+        return None
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in sorted(adapted.items())}
+
+
+def _active(values: Config, space: ConfigurationSpace) -> Config:
+    """The values whose conditions hold, parents first (ConfigSpace keeps that order).
+
+    ConfigSpace's deactivate_inactive_hyperparameters does the same in about 0.1 s per
+    config; this walk takes microseconds, which matters when a warm start adapts hundreds.
+    """
+    from ConfigSpace import EqualsCondition, InCondition
+
+    active: Config = {}
+    for name in space:
+        holds = True
+        for condition in space.parent_conditions_of.get(name, []):
+            parent = condition.parent.name
+            if isinstance(condition, InCondition):
+                holds &= parent in active and active[parent] in condition.values
+            elif isinstance(condition, EqualsCondition):
+                holds &= parent in active and active[parent] == condition.value
+            else:
+                raise TypeError(f"condition {condition} is not supported")
+        if holds:
+            active[name] = values[name]
+    return active
+
+
+@dataclass
+class KnownTask:
+    """A stored task as warm starting sees it: its description and full-budget losses."""
+
+    name: str
+    task_type: str
+    fingerprint: str
+    meta_features: dict[str, float]
+    configs: dict[str, Config] = field(default_factory=dict)  # learner key -> config
+    losses: dict[str, float] = field(default_factory=dict)  # learner key -> mean loss
+
+    def ranked(self) -> list[str]:
+        """Learner keys, best first."""
+        return sorted(self.losses, key=lambda key: (self.losses[key], key))
+
+    def normalized(self) -> dict[str, float]:
+        """Losses on [0, 1]: 0 for the best config, 1 for the median one or worse."""
+        values = np.array(list(self.losses.values()))
+        best, reference = float(values.min()), float(np.median(values))
+        spread = reference - best
+        return {
+            key: (min(1.0, (loss - best) / spread) if spread > 0 else float(loss > best))
+            for key, loss in self.losses.items()
+        }
+
+
+def known_tasks(base: MetaBase) -> list[KnownTask]:
+    """Every stored task with its successful full-budget evaluations in this space version.
+
+    A config evaluated several times (search and re-evaluation) gets its mean loss; only the
+    task type's default metric is used, the metric `automl meta add` stores.
+    """
+    from automl_cli.space import SPACE_VERSION
+
+    tasks = {
+        r.task.name: KnownTask(
+            r.task.name, r.task.task_type, r.task.fingerprint, r.task.meta_features
+        )
+        for r in base.tasks()
+    }
+    sums: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for record in base.evaluations(status="ok", space_version=SPACE_VERSION):
+        e, task = record.evaluation, tasks[record.task_name]
+        if e.budget < FULL_BUDGET or not math.isfinite(e.loss):
+            continue
+        if e.metric != DEFAULT_METRIC[task.task_type]:
+            continue
+        key = learner_key(e.config)
+        sums[(task.name, key)].append(e.loss)
+        task.configs.setdefault(key, e.config)
+    for (name, key), losses in sums.items():
+        tasks[name].losses[key] = float(np.mean(losses))
+    return [t for t in tasks.values() if t.losses]
+
+
+def nearest(
+    features: dict[str, float], candidates: list[KnownTask]
+) -> list[tuple[KnownTask, float]]:
+    """Candidates with their scaled meta-feature distance to `features`, nearest first."""
+    from automl_cli.meta.features import similarity_distance, similarity_vector
+
+    if not candidates:
+        return []
+    stored = np.array([similarity_vector(t.meta_features) for t in candidates])
+    with warnings.catch_warnings():  # a feature no stored task defines has no spread
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanstd(stored, axis=0) if len(stored) > 1 else np.ones(stored.shape[1])
+    spread = np.where(np.isfinite(spread) & (spread > 0.05), spread, 0.05)
+    here = similarity_vector(features) / spread
+    found = [
+        (task, similarity_distance(here, row / spread))
+        for task, row in zip(candidates, stored, strict=True)
+    ]
+    found = [(task, d) for task, d in found if math.isfinite(d)]
+    return sorted(found, key=lambda pair: (pair[1], pair[0].name))
+
+
+def greedy_portfolio(tasks: list[KnownTask], size: int = PORTFOLIO_SIZE) -> list[Config]:
+    """Configs that together do best over `tasks` (see the module docstring, step 3)."""
+    if not tasks:
+        return []
+    normalized = [t.normalized() for t in tasks]
+    candidates: dict[str, Config] = {}
+    for task in tasks:
+        for key in task.ranked()[:CONFIGS_PER_NEIGHBOUR]:
+            candidates.setdefault(key, task.configs[key])
+    keys = sorted(candidates)
+    matrix = np.array([[n.get(key, 1.0) for n in normalized] for key in keys])
+    current = np.ones(len(tasks))
+    chosen: list[Config] = []
+    while len(chosen) < size:
+        totals = np.minimum(matrix, current).sum(axis=1)
+        pick = int(np.argmin(totals))
+        if totals[pick] >= current.sum() - 1e-9:
+            break
+        current = np.minimum(matrix[pick], current)
+        chosen.append(candidates[keys[pick]])
+    return chosen
+
+
+@dataclass
+class WarmStartPlan:
+    """What a search tries first, and where it came from (for the display and the manifest)."""
+
+    configs: list[Config]
+    history: list[Observation]
+    neighbours: list[tuple[str, float]]  # used neighbour tasks and their distances
+    nearest: list[tuple[str, float]]  # the nearest tasks, used or not
+    portfolio: int  # configs that came from the portfolio
+    source: str  # the knowledge base file, or why there was none
+    seconds: float = 0.0
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "enabled": True,
+            "metabase": self.source,
+            "neighbours": [{"task": n, "distance": round(d, 4)} for n, d in self.neighbours],
+            "configs": len(self.configs),
+            "from_portfolio": self.portfolio,
+            "history": len(self.history),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def notice(self) -> str:
+        if self.neighbours:
+            names = ", ".join(f"{n} ({d:.2f})" for n, d in self.neighbours)
+            return f"warm start: {len(self.configs)} configs from neighbour tasks {names}"
+        if self.portfolio:
+            return f"warm start: no close neighbour task; {self.portfolio} portfolio configs"
+        return f"warm start: the space's {len(self.configs)} default configs ({self.source})"
+
+
+def plan_for(
+    features: dict[str, float],
+    task_type: str,
+    fingerprint: str,
+    space: ConfigurationSpace,
+    tasks: list[KnownTask],
+    source: str,
+) -> WarmStartPlan:
+    """The warm start for a described task, from already loaded knowledge."""
+    from automl_cli.space import default_configs
+
+    pool = [t for t in tasks if family(t.task_type) == family(task_type)]
+    pool = [t for t in pool if t.fingerprint != fingerprint]
+    ranked = nearest(features, pool)
+    used = [(t, d) for t, d in ranked[:N_NEIGHBOURS] if d <= MAX_DISTANCE]
+    configs: dict[str, Config] = {}
+
+    def offer(config: Config) -> bool:
+        adapted = adapt_config(config, space)
+        if adapted is None or len(configs) >= MAX_CONFIGS:
+            return False
+        return configs.setdefault(learner_key(adapted), adapted) is adapted
+
+    for task, _ in used:
+        for key in task.ranked()[:CONFIGS_PER_NEIGHBOUR]:
+            offer(task.configs[key])
+    from_portfolio = sum(offer(c) for c in greedy_portfolio(pool))
+    if len(configs) < MIN_CONFIGS:
+        for config in default_configs(space):
+            offer(config)
+    history = []
+    for task, _ in used:
+        for key, loss in task.normalized().items():
+            adapted = adapt_config(task.configs[key], space)
+            if adapted is not None:
+                history.append(Observation(adapted, 1.0, loss))
+    return WarmStartPlan(
+        configs=list(configs.values()),
+        history=history,
+        neighbours=[(t.name, d) for t, d in used],
+        nearest=[(t.name, d) for t, d in ranked[:N_NEIGHBOURS]],
+        portfolio=from_portfolio,
+        source=source,
+    )
+
+
+def plan_warm_start(
+    dataset: Dataset, space: ConfigurationSpace, metabase: Path | None, *, seed: int = 0
+) -> WarmStartPlan:
+    """Describe `dataset`, read the knowledge base and plan the warm start of its search.
+
+    A missing or unreadable base is no reason to stop a fit: the plan then holds the space's
+    default configs and says why.
+    """
+    from automl_cli.meta.features import compute_meta_features
+    from automl_cli.meta.locate import open_for_reading, read_path
+    from automl_cli.meta.store import data_fingerprint
+
+    started = time.perf_counter()
+    try:
+        with open_for_reading(metabase) as base:
+            tasks, source = known_tasks(base), str(base.path)
+    except MetabaseError as error:
+        tasks, source = [], f"no knowledge base: {error}"
+    if tasks:
+        features = compute_meta_features(dataset.X, dataset.y, dataset.task, seed=seed)
+        fingerprint = data_fingerprint(dataset.X, dataset.y)
+    else:
+        features, fingerprint = {}, ""
+        if not source.startswith("no "):
+            source = f"empty knowledge base {read_path(metabase)}"
+    plan = plan_for(features, dataset.task, fingerprint, space, tasks, source)
+    plan.seconds = time.perf_counter() - started
+    return plan

@@ -1,0 +1,240 @@
+"""Warm start: config adaptation, neighbours, the greedy portfolio and the plan, on real parts.
+
+The knowledge bases here are real SQLite files; meta-features are computed on the shipped
+datasets, configs come from the real search space.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from ConfigSpace import Configuration
+
+from automl_cli.data import load_training_data
+from automl_cli.meta.features import FEATURES_VERSION, compute_meta_features
+from automl_cli.meta.store import Evaluation, MetaBase, Task, data_fingerprint
+from automl_cli.meta.warmstart import (
+    MAX_CONFIGS,
+    KnownTask,
+    adapt_config,
+    greedy_portfolio,
+    known_tasks,
+    learner_key,
+    nearest,
+    plan_for,
+    plan_warm_start,
+)
+from automl_cli.space import SPACE_VERSION, build_space, default_configs
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = {"iris": "species", "breast_cancer": "diagnosis", "diabetes": "progression"}
+
+
+@pytest.fixture(scope="module")
+def described() -> dict[str, tuple]:
+    """Each shipped dataset with its meta-features and fingerprint, computed once."""
+    out = {}
+    for name, target in SHIPPED.items():
+        data = load_training_data(REPO / "datasets" / f"{name}.csv", target)
+        features = compute_meta_features(data.X, data.y, data.task, seed=0)
+        out[name] = (data, features, data_fingerprint(data.X, data.y))
+    return out
+
+
+def space_of(data) -> object:  # noqa: ANN001 - a Dataset
+    n_features = len(data.schema.feature_names)
+    return build_space(data.task, len(data.y), n_features, len(data.schema.categorical))
+
+
+def valid_in(config: dict, space) -> bool:  # noqa: ANN001 - ConfigurationSpace
+    Configuration(space, values=config).check_valid_configuration()
+    return True
+
+
+def known(name: str, losses: dict[str, float], task_type: str = "binary", **features) -> KnownTask:
+    configs = {f"k{i}": {"algorithm": "lightgbm", "lightgbm:num_leaves": 4 + i} for i in range(9)}
+    task = KnownTask(name, task_type, f"fp-{name}", {"rows": 500.0, **features})
+    for key, loss in losses.items():
+        config = configs[key]
+        task.configs[learner_key(config)] = config
+        task.losses[learner_key(config)] = loss
+    return task
+
+
+# -- adapting configs -------------------------------------------------------------------------
+def test_adapt_clips_values_fills_defaults_and_drops_what_the_space_lacks() -> None:
+    source = build_space("binary", 5_000, 12, 3)
+    target = build_space("binary", 300, 5, 0)  # no categoricals, too few features to select
+    config = {
+        "algorithm": "knn",
+        "knn:n_neighbors": 100,  # above 300 // 2 rows: clipped
+        "knn:weights": "distance",
+        "encode:method": "ordinal",
+        "select:method": "f_test",
+        "scale:method": "robust",
+    }
+    assert valid_in(adapt_config(config, source), source)
+    adapted = adapt_config(config, target)
+    assert valid_in(adapted, target)
+    assert adapted["knn:n_neighbors"] == target["knn:n_neighbors"].upper == 100
+    small = adapt_config(config, build_space("binary", 60, 5, 0))
+    assert small["knn:n_neighbors"] == 30  # n_rows // 2
+    assert adapted["knn:weights"] == "distance" and adapted["scale:method"] == "robust"
+    assert not any(k.startswith(("encode:", "select:")) for k in adapted)
+    assert "impute:numeric" in adapted  # the target space has it; the default fills in
+
+
+def test_adapt_skips_a_learner_the_space_does_not_offer() -> None:
+    large = build_space("binary", 20_000, 5, 0)  # kernel SVM only up to 10,000 rows
+    assert adapt_config({"algorithm": "svm", "svm:C": 2.0}, large) is None
+    assert adapt_config({"algorithm": "nonsense"}, large) is None
+
+
+def test_adapt_maps_an_unknown_choice_to_the_default() -> None:
+    space = build_space("regression", 500, 5, 0)
+    adapted = adapt_config({"algorithm": "random_forest", "random_forest:criterion": "gini"}, space)
+    assert "random_forest:criterion" not in adapted  # regression forests have no such choice
+    adapted = adapt_config({"algorithm": "linear", "linear:penalty": "l7"}, space)
+    assert adapted["linear:penalty"] == space["linear:penalty"].default_value
+
+
+def test_learner_key_ignores_column_type_preprocessing_only() -> None:
+    a = {"algorithm": "linear", "linear:C": 1.0, "scale:method": "standard", "encode:method": "x"}
+    b = {"algorithm": "linear", "linear:C": 1.0, "scale:method": "standard", "impute:numeric": "m"}
+    c = {"algorithm": "linear", "linear:C": 1.0, "scale:method": "robust"}
+    assert learner_key(a) == learner_key(b) != learner_key(c)
+
+
+# -- normalized losses and the portfolio ------------------------------------------------------
+def test_normalized_losses_put_the_best_at_zero_and_the_median_at_one() -> None:
+    task = known("t", {"k0": 0.10, "k1": 0.20, "k2": 0.30, "k3": 0.90})
+    norm = {key: round(value, 6) for key, value in task.normalized().items()}
+    assert sorted(norm.values()) == [0.0, 0.666667, 1.0, 1.0]
+    flat = known("flat", {"k0": 0.5, "k1": 0.5})
+    assert set(flat.normalized().values()) == {0.0}
+
+
+def test_greedy_portfolio_covers_the_most_tasks_first_and_stops_without_gain() -> None:
+    # k0 is best on a and b, k1 on c only; k2 is never anyone's best.
+    tasks = [
+        known("a", {"k0": 0.1, "k1": 0.5, "k2": 0.6}),
+        known("b", {"k0": 0.1, "k1": 0.5, "k2": 0.6}),
+        known("c", {"k0": 0.9, "k1": 0.1, "k2": 0.6}),
+    ]
+    chosen = [c["lightgbm:num_leaves"] for c in greedy_portfolio(tasks, size=5)]
+    assert chosen == [4, 5]  # k0 then k1; k2 adds nothing, so the portfolio stops
+    assert greedy_portfolio([], size=3) == []
+
+
+def test_a_config_never_evaluated_on_a_task_earns_nothing_there() -> None:
+    tasks = [known("a", {"k0": 0.1, "k1": 0.2}), known("b", {"k2": 0.1, "k3": 0.2})]
+    chosen = [c["lightgbm:num_leaves"] for c in greedy_portfolio(tasks, size=1)]
+    assert chosen in ([4], [6])  # one best per task; neither helps the other task
+
+
+# -- neighbours and the plan ------------------------------------------------------------------
+def test_nearest_scales_features_and_ranks_an_identical_task_first() -> None:
+    tasks = [
+        known("same", {"k0": 0.1}, rows=1000.0, landmark_1nn=0.8),
+        known("other", {"k0": 0.1}, rows=100_000.0, landmark_1nn=0.5),
+        known("third", {"k0": 0.1}, rows=10.0, landmark_1nn=0.6),
+    ]
+    ranked = nearest({"rows": 1000.0, "landmark_1nn": 0.8}, tasks)
+    assert [t.name for t, _ in ranked][0] == "same"
+    assert ranked[0][1] == pytest.approx(0.0)
+    assert all(d > 0.5 for _, d in ranked[1:])
+
+
+def test_plan_uses_close_neighbours_first_and_falls_back_to_the_portfolio(described) -> None:
+    data, features, fingerprint = described["breast_cancer"]
+    space = space_of(data)
+    twin = known("twin", {"k0": 0.1, "k1": 0.3, "k2": 0.5}, **features)
+    # With two stored tasks every differing coordinate scales to a distance of 2.
+    far = known("far", {"k3": 0.1, "k4": 0.3}, **{k: 3 * v + 1 for k, v in features.items()})
+    plan = plan_for(features, "binary", fingerprint, space, [twin, far], "test")
+    assert [name for name, _ in plan.neighbours] == ["twin"]
+    assert plan.configs[0]["lightgbm:num_leaves"] == 4  # the twin's best goes first
+    assert len({learner_key(c) for c in plan.configs}) == len(plan.configs) <= MAX_CONFIGS
+    assert all(valid_in(c, space) for c in plan.configs)
+    assert plan.history and all(0.0 <= o.loss <= 1.0 and o.budget == 1.0 for o in plan.history)
+    alone = plan_for(features, "binary", fingerprint, space, [far], "test")
+    assert alone.neighbours == [] and alone.portfolio >= 1 and alone.history == []
+    assert "no close neighbour" in alone.notice()
+
+
+def test_plan_excludes_the_same_data_and_other_task_families(described) -> None:
+    data, features, fingerprint = described["breast_cancer"]
+    space = space_of(data)
+    leak = known("leak", {"k0": 0.1}, **features)
+    leak.fingerprint = fingerprint
+    regression = known("reg", {"k1": 0.1}, "regression", **features)
+    plan = plan_for(features, "binary", fingerprint, space, [leak, regression], "test")
+    assert plan.neighbours == [] and plan.portfolio == 0
+    assert plan.configs == default_configs(space)[: len(plan.configs)]
+    assert "default configs" in plan.notice()
+
+
+# -- a real knowledge base --------------------------------------------------------------------
+def store_task(base: MetaBase, name: str, described: dict, losses: list[float]) -> None:
+    data, features, fingerprint = described[name]
+    base.add_or_update_task(
+        Task(
+            name,
+            fingerprint,
+            data.task,
+            SHIPPED[name],
+            len(data.y),
+            len(data.schema.feature_names),
+            features,
+            FEATURES_VERSION,
+        )
+    )
+    metric = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}[data.task]
+    configs = default_configs(space_of(data))
+    evaluations = [
+        Evaluation(config, config["algorithm"], 1.0, loss, metric, SPACE_VERSION)
+        for config, loss in zip(configs, losses, strict=False)
+    ]
+    evaluations.append(
+        Evaluation(configs[-1], configs[-1]["algorithm"], 1 / 9, 0.0, metric, SPACE_VERSION)
+    )  # a low-budget result must not count
+    evaluations.append(Evaluation(configs[0], "lightgbm", 1.0, 0.0, "accuracy", SPACE_VERSION))
+    evaluations.append(
+        Evaluation(configs[1], "hist_gb", 1.0, math.inf, metric, SPACE_VERSION, status="failed")
+    )
+    base.add_evaluations(name, evaluations)
+
+
+def test_known_tasks_read_full_budget_successes_of_the_default_metric(tmp_path, described):
+    path = tmp_path / "kb.sqlite"
+    with MetaBase.open(path) as base:
+        store_task(base, "iris", described, [0.3, 0.2, 0.1])
+        store_task(base, "diabetes", described, [50.0, 60.0])
+        tasks = {t.name: t for t in known_tasks(base)}
+    assert sorted(tasks) == ["diabetes", "iris"]
+    assert sorted(tasks["iris"].losses.values()) == [0.1, 0.2, 0.3]
+    best = tasks["iris"].configs[tasks["iris"].ranked()[0]]
+    assert best["algorithm"] == "random_forest"
+    assert sorted(tasks["diabetes"].losses.values()) == [50.0, 60.0]
+
+
+def test_plan_warm_start_reads_the_base_and_measures_its_cost(tmp_path, described):
+    path = tmp_path / "kb.sqlite"
+    with MetaBase.open(path) as base:
+        store_task(base, "iris", described, [0.3, 0.2, 0.1])
+        store_task(base, "breast_cancer", described, [0.01, 0.02, 0.05])
+    data = described["breast_cancer"][0]
+    plan = plan_warm_start(data, space_of(data), path, seed=0)
+    assert plan.source == str(path)
+    names = {name for name, _ in plan.nearest}
+    assert names == {"iris"}  # the same data (breast_cancer) is never its own neighbour
+    entry = plan.to_manifest()
+    assert entry["enabled"] and entry["configs"] == len(plan.configs) >= 1
+    assert entry["seconds"] >= 0
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"not a database at all")
+    fallback = plan_warm_start(data, space_of(data), garbage, seed=0)
+    assert fallback.source.startswith("no knowledge base") and "garbage" in fallback.source
+    assert fallback.configs == default_configs(space_of(data))
