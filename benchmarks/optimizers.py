@@ -2,9 +2,9 @@
 
     python benchmarks/optimizers.py [--seeds 20] [--sections synthetic overhead]
 
-Writes benchmarks/results/optimizers_synthetic.md and .png. Each section is one function
-that returns markdown; the hand-written "Discussion" of the results file is kept when the
-script rewrites the file.
+Writes benchmarks/results/optimizers_synthetic.md and .png (or --out and its .png). Each
+section is one function in SECTIONS that returns markdown; the hand-written "Discussion" of
+the results file is kept when the script rewrites the file.
 
 synthetic: every strategy is driven by a sequential ask -> evaluate -> tell loop until the
 cost (sum of budgets, in full evaluations) reaches the horizon. After each tell the regret of
@@ -99,8 +99,8 @@ def shape_notes(strategies: list[str], med: dict[str, np.ndarray]) -> list[str]:
     return notes
 
 
-def synthetic_section(seeds: int, strategies: list[str]) -> str:
-    """Regret-vs-cost tables for every problem, and the plot."""
+def synthetic_section(seeds: int, strategies: list[str], out: Path) -> str:
+    """Regret-vs-cost tables for every problem, and the plot next to `out` (.png)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -132,7 +132,7 @@ def synthetic_section(seeds: int, strategies: list[str]) -> str:
         ax.set_ylabel("regret of the incumbent")
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(RESULTS / "optimizers_synthetic.png", dpi=120)
+    fig.savefig(out.with_suffix(".png"), dpi=120)
     return "\n".join(lines)
 
 
@@ -149,7 +149,8 @@ def plot_runs(ax, strategy: str, runs: list[tuple[np.ndarray, np.ndarray]]) -> N
         curves.append(np.where(index >= 0, regrets[np.maximum(index, 0)], np.nan))
     curves = np.array(curves)
     curves[~np.isfinite(curves)] = np.nan
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # costs before any run has an incumbent are all NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
         q1, med, q3 = np.nanpercentile(curves, [25, 50, 75], axis=0)
     (line,) = ax.plot(grid, med, label=strategy)
     ax.fill_between(grid, q1, q3, color=line.get_color(), alpha=0.15)
@@ -170,7 +171,12 @@ def time_pairs(make: Callable[[], object], n_obs: int, last: int) -> np.ndarray:
 
 
 def overhead_section(
-    seeds: int, strategies: list[str], repeats: int = 3, n_obs: int = 1000, last: int = 100
+    seeds: int,
+    strategies: list[str],
+    out: Path,
+    repeats: int = 3,
+    n_obs: int = 1000,
+    last: int = 100,
 ) -> str:
     """Median ms per ask()+tell() between observation 900 and 1,000 (median of repeats)."""
     space = conditional_space_20d()
@@ -205,7 +211,8 @@ def overhead_section(
     return "\n".join(lines) + "\n"
 
 
-SECTIONS: dict[str, Callable[[int, list[str]], str]] = {
+# name -> function(seeds, strategies, results file) returning the section's markdown
+SECTIONS: dict[str, Callable[[int, list[str], Path], str]] = {
     "synthetic": synthetic_section,
     "overhead": overhead_section,
 }
@@ -226,12 +233,10 @@ def main() -> None:
     parser.add_argument("--strategies", nargs="+", choices=STRATEGY_ORDER, default=STRATEGY_ORDER)
     parser.add_argument("--out", type=Path, default=RESULTS / "optimizers_synthetic.md")
     args = parser.parse_args()
-    # GP fits warn about length scales at their bounds on every ask; the runs are unaffected
-    warnings.filterwarnings("ignore", message=".*close to the specified (upper|lower) bound")
     strategies = available(tuple(args.strategies))
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     start = time.process_time()
-    parts = [SECTIONS[name](args.seeds, strategies) for name in args.sections]
+    parts = [SECTIONS[name](args.seeds, strategies, args.out) for name in args.sections]
     minutes = (time.process_time() - start) / 60
     header = [
         "# Optimizer benchmark",
