@@ -67,15 +67,15 @@ class Optimizer(ABC):
         self,
         space: ConfigurationSpace,
         *,
-        min_budget: float = 1.0,
+        min_budget: float = 1 / 27,
         max_budget: float = 1.0,
         eta: int = 3,
         seed: int = 0,
     ) -> None:
         if not 0 < min_budget <= max_budget:
             raise ValueError(f"need 0 < min_budget <= max_budget, got {min_budget}, {max_budget}")
-        if eta < 2:
-            raise ValueError(f"eta must be at least 2, got {eta}")
+        if isinstance(eta, bool) or int(eta) != eta or eta < 2:
+            raise ValueError(f"eta must be a whole number of at least 2, got {eta}")
         self.space = space
         self.min_budget = float(min_budget)
         self.max_budget = float(max_budget)
@@ -151,7 +151,9 @@ class Optimizer(ABC):
         if math.isinf(loss):
             return
         current = self._incumbent
-        if current is None or job.budget > current[2] or (
-            job.budget == current[2] and loss < current[1]
+        if (
+            current is None
+            or job.budget > current[2]
+            or (job.budget == current[2] and loss < current[1])
         ):
             self._incumbent = (dict(job.config), loss, job.budget)
