@@ -32,16 +32,21 @@ def config_summary(config: dict[str, Any], limit: int = 4) -> str:
 
 
 def leaderboard(rows: list[dict[str, Any]], metric: str, title: str = "Leaderboard") -> Table:
-    """The best trials (as trial dicts), best first."""
+    """The best trials (as trial dicts), best first; hyperparameters get the width left over."""
+    cells = [
+        [str(rank), str(row["job_id"]), row["algorithm"], f"{row['budget']:.3g}",
+         _fmt(row["score"]), f"{row['fit_seconds']:.2f}"]
+        for rank, row in enumerate(rows, start=1)
+    ]
     table = Table(title=title, title_justify="left")
-    for column, justify in (("#", "right"), ("trial", "right"), ("algorithm", "left"),
-                            ("budget", "right"), (metric, "right"), ("fit s", "right"),
-                            ("hyperparameters", "left")):
-        table.add_column(column, justify=justify)
-    for rank, row in enumerate(rows, start=1):
-        table.add_row(str(rank), str(row["job_id"]), row["algorithm"], f"{row['budget']:.3g}",
-                      _fmt(row["score"]), f"{row['fit_seconds']:.2f}",
-                      config_summary(row["config"]))
+    headers = ("#", "trial", "algorithm", "budget", metric, "fit s")
+    for position, header in enumerate(headers):
+        width = max([len(header)] + [len(cell[position]) for cell in cells])
+        justify = "left" if header == "algorithm" else "right"
+        table.add_column(header, justify=justify, no_wrap=True, min_width=width)
+    table.add_column("hyperparameters", no_wrap=True, overflow="ellipsis")
+    for cell, row in zip(cells, rows, strict=True):
+        table.add_row(*cell, config_summary(row["config"]))
     return table
 
 
