@@ -31,7 +31,9 @@ def config_summary(config: dict[str, Any], limit: int = 4) -> str:
     return shown + (", …" if len(own) > limit else "")
 
 
-def leaderboard(rows: list[dict[str, Any]], metric: str, title: str = "Leaderboard") -> Table:
+def leaderboard(
+    rows: list[dict[str, Any]], metric: str, title: str = "Leaderboard", width: int | None = None
+) -> Table:
     """The best trials (as trial dicts), best first; hyperparameters get the width left over."""
     cells = [
         [str(rank), str(row["job_id"]), row["algorithm"], f"{row['budget']:.3g}",
@@ -40,11 +42,13 @@ def leaderboard(rows: list[dict[str, Any]], metric: str, title: str = "Leaderboa
     ]
     table = Table(title=title, title_justify="left")
     headers = ("#", "trial", "algorithm", "budget", metric, "fit s")
+    left = (width or Console().width) - 3 * len(headers) - 4  # borders and padding
     for position, header in enumerate(headers):
-        width = max([len(header)] + [len(cell[position]) for cell in cells])
+        column_width = max([len(header)] + [len(cell[position]) for cell in cells])
+        left -= column_width
         justify = "left" if header == "algorithm" else "right"
-        table.add_column(header, justify=justify, no_wrap=True, min_width=width)
-    table.add_column("hyperparameters", no_wrap=True, overflow="ellipsis")
+        table.add_column(header, justify=justify, no_wrap=True, min_width=column_width)
+    table.add_column("hyperparameters", no_wrap=True, overflow="ellipsis", max_width=max(12, left))
     for cell, row in zip(cells, rows, strict=True):
         table.add_row(*cell, config_summary(row["config"]))
     return table
