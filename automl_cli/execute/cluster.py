@@ -1,21 +1,23 @@
 """Trials on a Dask cluster, each in a child process of its Dask worker so that it can be killed.
 
 The evaluator (and so the data) reaches every worker once, in a worker plugin that Dask also
-hands to workers joining later. A trial is one Dask task (`on_worker.run_trial`) that hands
+hands to workers joining later. A trial is one Dask task (`remote.run_trial`) that hands
 the trial to a one-process `ProcessExecutor` kept by the Dask worker, so the time and memory
 limits, crash detection and thread caps are exactly those of a local run, and a trial that is
 killed never takes its Dask worker with it. There is one slot per worker thread; `n_workers`
 caps the slots.
 
 Faults, as the client sees them:
-- A Dask worker dies: Dask reschedules its tasks. Every `CLUSTER_SECONDS` the client notes on
-  which worker each trial is processing; a trial whose worker has left the cluster lost it.
-  The second loss makes it a failed trial ("crashed"), so a trial is retried at most once.
+- A Dask worker dies: Dask reschedules its tasks. Every `CLUSTER_SECONDS` the client reads
+  from the scheduler how many workers died under each running trial; at two the trial is
+  cancelled and recorded failed ("crashed"), so a trial is retried at most once.
+- No worker is left: one trial waits on the scheduler for a worker to join, so the search
+  waits too rather than ending.
 - A result that does not come back within its limit plus `RESULT_GRACE_SECONDS` (its worker
-  hangs, or no worker is left to run it) is given up as a "timeout".
+  hangs, or no worker came to run it) is given up as a "timeout".
 - The scheduler becomes unreachable: once the client has failed to get back to it for
-  `CONNECT_SECONDS`, `collect` raises `ClusterError`; the refit of the best trial then runs
-  locally.
+  `CONNECT_SECONDS`, `free` and `collect` raise `ClusterError`; the refit of the best trial
+  then runs locally.
 
 This module imports distributed; `automl_cli.execute` imports it only when a cluster is used.
 """
@@ -23,6 +25,7 @@ This module imports distributed; `automl_cli.execute` imports it only when a clu
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import queue
 import time
@@ -33,7 +36,7 @@ from typing import Any
 import distributed
 
 from automl_cli.evaluate import Evaluator, TrialResult
-from automl_cli.execute import on_worker
+from automl_cli.execute import remote
 from automl_cli.execute.base import (
     POLL_SECONDS,
     ClusterError,
@@ -44,7 +47,8 @@ from automl_cli.execute.base import (
 from automl_cli.execute.local import ProcessExecutor
 from automl_cli.optimize import Job
 
-CONNECT_SECONDS = 10.0  # to reach the scheduler, to get back to it, and to see a first worker
+CONNECT_SECONDS = 5.0  # to reach the scheduler, and to get back to it when the link drops
+WORKERS_SECONDS = 10.0  # for a first worker to join, and for it to answer
 RESULT_GRACE_SECONDS = 30.0  # generous: a safety net behind the workers' own limits
 MAX_WORKER_LOSSES = 2  # the second worker that dies under a trial makes it a failed trial
 CLUSTER_SECONDS = 1.0  # how often the workers and their trials are looked up
@@ -56,8 +60,7 @@ class _Task:
     future: Any
     limit: float
     deadline: float
-    worker: str | None = None  # where the scheduler last had it processing
-    losses: int = 0
+    losses: int = 0  # workers that died while running it
 
 
 class DaskExecutor:
@@ -77,40 +80,41 @@ class DaskExecutor:
         self.memory_limit_mb = memory_limit_mb
         self._evaluator = evaluator
         self._cap = n_workers
-        self._client = _connect(address)
+        self._log_levels = _quiet_distributed()
+        try:
+            self._client = _connect(address)
+        except BaseException:
+            _restore(self._log_levels)
+            raise
         self._run_id = uuid.uuid4().hex[:12]
         self._plugin = f"automl-run-{self._run_id}"
         self._tasks: dict[str, _Task] = {}
         self._done: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lost_since: float | None = None
         self._threads: dict[str, int] = {}
         self._looked_at = -math.inf
         try:
             self._look()
             total = sum(self._threads.values())
             self.n_workers = total if n_workers is None else n_workers
-            self._client.register_plugin(
-                on_worker.RunData(self._run_id, evaluator), name=self._plugin
-            )
+            self._client.register_plugin(remote.RunData(self._run_id, evaluator), name=self._plugin)
         except BaseException:
-            self._client.close()
+            self.close()
             raise
 
     # -- the cluster --------------------------------------------------------------------------
     def _look(self) -> None:
-        """Refresh the workers' threads, and count the workers each running trial lost."""
+        """Refresh the workers' threads, and the workers lost under each running trial."""
         try:
-            self._threads = dict(self._client.nthreads())
-            processing = self._client.processing() if self._tasks else {}
+            self._threads, losses = self._client.run_on_scheduler(
+                remote.cluster_state, list(self._tasks)
+            )
         except (OSError, distributed.TimeoutError) as error:
             raise self._lost(error) from None
         self._looked_at = time.monotonic()
-        where = {key: worker for worker, keys in processing.items() for key in keys}
-        for task in self._tasks.values():
-            if task.worker is not None and task.worker not in self._threads:
-                task.losses += 1
-                task.deadline = time.monotonic() + task.limit + RESULT_GRACE_SECONDS
-            task.worker = where.get(task.future.key)
+        for key, task in self._tasks.items():
+            if losses.get(key, 0) > task.losses:  # it starts again on another worker
+                task.losses = losses[key]
+                task.deadline = self._looked_at + task.limit + RESULT_GRACE_SECONDS
 
     def _lost(self, error: object = None) -> ClusterError:
         why = f" ({error})" if error else ""
@@ -119,24 +123,32 @@ class DaskExecutor:
             "reachable, then run again"
         )
 
-    def _connected(self) -> bool:
-        """True while connected; ClusterError once the client has given up reconnecting."""
-        status = self._client.status
-        if status == "running":
-            self._lost_since = None
-            return True
-        now = time.monotonic()
-        self._lost_since = now if self._lost_since is None else self._lost_since
-        if status in ("closing", "closed") or now - self._lost_since > CONNECT_SECONDS + 2:
-            raise self._lost()
-        return False
+    def _ensure_connected(self) -> None:
+        """Return once connected; ClusterError if the client cannot get back to the scheduler.
+
+        After a reconnection the run's data is installed again, in case the scheduler that
+        answers is a new one.
+        """
+        if self._client.status == "running":
+            return
+        deadline = time.monotonic() + CONNECT_SECONDS + 2
+        while self._client.status != "running":
+            if self._client.status in ("closing", "closed") or time.monotonic() > deadline:
+                raise self._lost()
+            time.sleep(0.1)
+        try:
+            self._client.register_plugin(
+                remote.RunData(self._run_id, self._evaluator), name=self._plugin
+            )
+        except (OSError, distributed.TimeoutError) as error:
+            raise self._lost(error) from None
 
     @property
     def free(self) -> int:
-        if not self._connected():
-            return 0
+        """Free slots; with no worker left there is one, whose trial waits for a worker."""
+        self._ensure_connected()
         slots = sum(self._threads.values())
-        slots = slots if self._cap is None else min(self._cap, slots)
+        slots = max(1, slots if self._cap is None else min(self._cap, slots))
         return max(0, slots - len(self._tasks))
 
     @property
@@ -148,7 +160,7 @@ class DaskExecutor:
         """Start `job` on the cluster; its worker stops it after min(limit, trial limit) s."""
         limit = min(time_limit, self.trial_time_limit)
         future = self._client.submit(
-            on_worker.run_trial,
+            remote.run_trial,
             self._run_id,
             job.id,
             job.config,
@@ -166,7 +178,8 @@ class DaskExecutor:
         """Results that arrive within `timeout` seconds; trials given up on are failed results."""
         if not self._tasks:
             time.sleep(max(0.0, min(timeout, POLL_SECONDS)))
-        elif self._connected():
+        else:
+            self._ensure_connected()
             nearest = min(task.deadline for task in self._tasks.values()) - time.monotonic()
             with contextlib.suppress(queue.Empty):
                 wait = max(0.0, min(timeout, POLL_SECONDS, nearest))
@@ -180,7 +193,8 @@ class DaskExecutor:
             task = self._tasks.pop(future.key, None)
             if task is not None:  # else it was cancelled here, or already given up on
                 results.append(self._outcome(task))
-        if self._connected() and time.monotonic() - self._looked_at > CLUSTER_SECONDS:
+        if time.monotonic() - self._looked_at > CLUSTER_SECONDS:
+            self._ensure_connected()
             self._look()
         return results + self._give_up()
 
@@ -226,7 +240,7 @@ class DaskExecutor:
             with contextlib.suppress(Exception):
                 self._client.cancel([task.future for task in tasks])
                 job_ids = [task.job.id for task in tasks]
-                self._client.run(on_worker.stop_trials, self._run_id, job_ids)
+                self._client.run(remote.stop_trials, self._run_id, job_ids)
         return [task.job for task in tasks]
 
     # -- the final model ----------------------------------------------------------------------
@@ -241,7 +255,7 @@ class DaskExecutor:
         if self._client.status == "running":
             try:
                 future = self._client.submit(
-                    on_worker.refit,
+                    remote.refit,
                     self._run_id,
                     config,
                     time_limit,
@@ -265,12 +279,37 @@ class DaskExecutor:
                 self._client.unregister_worker_plugin(self._plugin)
         with contextlib.suppress(Exception):
             self._client.close(timeout=CONNECT_SECONDS)
+        _restore(self._log_levels)
 
     def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _quiet_distributed() -> list[tuple[logging.Logger, int]]:
+    """Silence distributed's loggers below CRITICAL; returns their levels to restore.
+
+    distributed logs connection trouble to stderr; the run reports it in its own words, in
+    one line (DESIGN.md, contract 1).
+    """
+    loggers = [
+        logger
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+        and (name == "distributed" or name.startswith("distributed."))
+        and logger.level != logging.NOTSET
+    ]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    return saved
+
+
+def _restore(levels: list[tuple[logging.Logger, int]]) -> None:
+    for logger, level in levels:
+        logger.setLevel(level)
 
 
 def _connect(address: str) -> Any:
@@ -283,8 +322,8 @@ def _connect(address: str) -> Any:
             "`dask scheduler` and pass its address, e.g. --cluster tcp://HOST:8786"
         ) from None
     try:
-        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
-        theirs = client.submit(on_worker.version, pure=False).result(timeout=CONNECT_SECONDS)
+        client.wait_for_workers(1, timeout=WORKERS_SECONDS)
+        theirs = client.submit(remote.version, pure=False).result(timeout=WORKERS_SECONDS)
     except (OSError, distributed.TimeoutError):
         client.close()
         raise ClusterError(
@@ -297,7 +336,7 @@ def _connect(address: str) -> Any:
             f"the Dask cluster at {address} cannot run automl-cli trials ({type(error).__name__}: "
             f"{error}); install automl-cli on the scheduler and on every worker"
         ) from None
-    ours = on_worker.version()
+    ours = remote.version()
     if theirs != ours:
         client.close()
         raise ClusterError(

@@ -9,19 +9,18 @@ trial can hang the search or take the run down with it.
 Workers fork from a forkserver that has imported the libraries once, so a replacement starts
 in milliseconds. Every worker caps its BLAS / OpenMP threads at `n_threads`, and the models
 get the same number, so `n_workers * n_threads` threads never exceed what was asked for.
-A worker dies with its forkserver, and the forkserver with the process that started it, so
-no trial outlives the run even when the run is killed.
+A worker ends as soon as the process that started it is gone, so no trial outlives its run,
+even a run that is killed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import multiprocessing
 import os
 import signal
-import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from automl_cli.execute.base import POLL_SECONDS, RefitError, failed_result
 from automl_cli.optimize import Job
 
 _PRELOAD = ["automl_cli.evaluate", "automl_cli.space", "sklearn.ensemble", "lightgbm", "xgboost"]
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -47,17 +45,23 @@ class _Worker:
     deadline: float = math.inf
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent (the forkserver) ends."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone, even mid-trial."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None:
     """Serve trials until told to stop; Ctrl-C belongs to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    _exit_with_parent()
     import lightgbm  # noqa: F401  (load the native libraries before capping their threads)
     import xgboost  # noqa: F401
     from threadpoolctl import threadpool_limits
@@ -106,7 +110,7 @@ def _children_allowed() -> Iterator[None]:
     """Let a daemonic process (a Dask worker under its nanny) start our worker processes.
 
     multiprocessing refuses children to daemonic processes so that none is orphaned; ours
-    end with their forkserver, which ends with this process, so the rule is kept anyway.
+    end with the process that started them, so the rule is kept anyway.
     """
     current = multiprocessing.current_process()
     daemonic = current.daemon

@@ -56,8 +56,9 @@ class ScriptedEvaluator:
         try:
             score = _act(config)
         except ValueError as error:
-            return TrialResult(job_id, config, budget, float("inf"), float("nan"), "failed",
-                               error=str(error))
+            return TrialResult(
+                job_id, config, budget, float("inf"), float("nan"), "failed", error=str(error)
+            )
         seconds = time.perf_counter() - started
         return TrialResult(job_id, config, budget, 1.0 - score, score, "ok", seconds, seconds)
 

@@ -1,4 +1,4 @@
-"""The Dask-worker side of `DaskExecutor`: tasks that run trials in killable child processes.
+"""The cluster side of `DaskExecutor`: what runs on the Dask workers and on the scheduler.
 
 The evaluator (and so the data) reaches every worker once, in a worker plugin (`RunData`):
 the scheduler keeps it for the run and hands it to workers that join later, so a worker that
@@ -9,7 +9,8 @@ Each Dask worker keeps idle one-process `ProcessExecutor`s per run, so the evalu
 into a trial process once per process, not once per trial, and a trial that is killed at its
 limit takes only its child process with it. The client stops a run's trials through
 `stop_trials` (run on the workers' event loops), which sets events that the tasks' loops
-check between polls.
+check between polls. On the scheduler, `cluster_state` reports the slots and the workers
+that died under each trial.
 """
 
 from __future__ import annotations
@@ -143,3 +144,16 @@ def retire_run(run_id: str) -> None:
         idle = _IDLE.pop(run_id, [])
     for runner in idle:
         runner.close()
+
+
+def cluster_state(
+    keys: list[str], dask_scheduler: Any = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """On the scheduler: each worker's threads, and how many workers died under each key.
+
+    `TaskState.suspicious` is the scheduler's own count of the workers that died while
+    running a task, the one it checks against `allowed-failures`.
+    """
+    threads = {address: ws.nthreads for address, ws in dask_scheduler.workers.items()}
+    tasks = dask_scheduler.tasks
+    return threads, {key: tasks[key].suspicious for key in keys if key in tasks}
