@@ -26,6 +26,7 @@ MIN_ROWS_AT_MIN_BUDGET = 100
 DEEPEST_MIN_BUDGET = 1 / 27
 TRIAL_LIMIT_FRACTION = 0.25  # default per-trial time limit: this share of the time budget
 NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
+EARLY_STOPPING_STRATEGIES = ("hyperband", "bohb", "asha")  # see optimize/early_stopping.py
 
 
 @dataclass
@@ -47,6 +48,7 @@ class FitOptions:
     trial_log: Path | None = None
     metabase: Path | None = None  # knowledge base to warm-start from (None: the default one)
     warm_start: bool = True  # False: only the space's default configs are tried first
+    early_stopping: bool = False  # learning-curve stop of EARLY_STOPPING_STRATEGIES
 
     def check(self) -> None:
         """Option values that no search could use, refused before any work."""
@@ -66,6 +68,9 @@ class FitOptions:
         if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
             raise UsageError(f"--trial-memory-limit must be a positive number of MB, got "
                              f"{self.trial_memory_limit:g}")
+        if self.early_stopping and self.optimizer not in EARLY_STOPPING_STRATEGIES:
+            raise UsageError(f"--early-stopping works with {', '.join(EARLY_STOPPING_STRATEGIES)}"
+                             f" only, not {self.optimizer}; drop it or pick one of those")
 
 
 @dataclass
@@ -117,8 +122,10 @@ def fit(
                         len(dataset.schema.categorical))
     min_budget = options.min_budget or auto_min_budget(evaluator.n_train, options.eta)
     try:
+        stopping = {"early_stopping": True} if options.early_stopping else {}
         optimizer = create_optimizer(options.optimizer, space, min_budget=min_budget,
-                                     max_budget=1.0, eta=options.eta, seed=options.seed)
+                                     max_budget=1.0, eta=options.eta, seed=options.seed,
+                                     **stopping)
     except ValueError as error:
         raise UsageError(str(error)) from None
     warm_start = {"enabled": False}
@@ -242,6 +249,7 @@ def _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_b
             "max_trials": options.max_trials,
             "min_budget": min_budget,
             "eta": options.eta,
+            "early_stopping": options.early_stopping,
             "seconds": round(time.monotonic() - state.started, 2),
         },
         "leaderboard": [t.to_dict() for t in rank_trials(state.trials)[:LEADERBOARD_SIZE]],

@@ -66,6 +66,9 @@ def fit(
         "data folder, else the shipped base).")] = None,
     no_warm_start: Annotated[bool, typer.Option(
         "--no-warm-start", help="Start from the space's default configs only.")] = False,
+    early_stopping: Annotated[bool, typer.Option(
+        help="Stop configs whose learning curve predicts a loss clearly worse than the best "
+        "(hyperband, bohb and asha only).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
@@ -78,7 +81,7 @@ def fit(
         min_budget=min_budget, trial_time_limit=trial_time_limit,
         trial_memory_limit=trial_memory_limit, cluster=cluster, out=out,
         trial_log=out.with_name(out.name + ".trials.jsonl"), metabase=metabase,
-        warm_start=not no_warm_start,
+        warm_start=not no_warm_start, early_stopping=early_stopping,
     )
     with LiveProgress(metric, quiet) as progress:
         result = api.fit(data, options, started=_STARTED, on_event=progress.update,
