@@ -1,10 +1,12 @@
-"""Optimizer benchmark: anytime regret on synthetic multi-fidelity problems, and overhead.
+"""Optimizer benchmark: anytime regret on synthetic and real (tabulated) problems, overhead.
 
     python benchmarks/optimizers.py [--seeds 20] [--sections synthetic overhead]
+    python benchmarks/optimizers.py --sections real
 
-Writes benchmarks/results/optimizers_synthetic.md and .png (or --out and its .png). Each
-section is one function in SECTIONS that returns markdown; the hand-written "Discussion" of
-the results file is kept when the script rewrites the file.
+Writes benchmarks/results/optimizers_synthetic.md and .png, or with `--sections real`
+optimizers_real.md and .png (or --out and its .png). Each section is one function in SECTIONS
+that returns markdown; the hand-written "Discussion" of the results file is kept when the
+script rewrites the file.
 
 synthetic: every strategy is driven by a sequential ask -> evaluate -> tell loop until the
 cost (sum of budgets, in full evaluations) reaches the horizon. After each tell the regret of
@@ -13,12 +15,18 @@ quartiles over seeds.
 
 overhead: milliseconds per ask() + tell() pair with 1,000 observations in a 20-dimensional
 conditional space (losses are random; only the optimizer's own time is measured).
+
+real: the same loop on the CASH space of three datasets of ../shared/datasets, answered from
+tables of real evaluations (benchmarks/real_table.py builds them into results/cache/); cost is
+the measured wall time of the tabulated evaluations. A confirmation table from fully real
+searches (benchmarks/real_confirm.py) is added for every cached confirm_<dataset>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import math
 import re
 import sys
@@ -31,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from real_table import CACHE, Table, run_surrogate  # noqa: E402
 from synthetic import CountingOnes, Hartmann6, conditional_space_20d  # noqa: E402
 
 from automl_cli.optimize import STRATEGIES, create_optimizer  # noqa: E402
@@ -40,6 +49,10 @@ FIDELITY = {"min_budget": 1 / 27, "max_budget": 1.0, "eta": 3}
 STRATEGY_ORDER = ("random", "bo", "hyperband", "bohb", "evolution", "asha")
 CHECKPOINTS = (1, 2, 5, 10, 20, 50, 100)
 HORIZON = CHECKPOINTS[-1]
+REAL_DATASETS = ("credit_approval", "phoneme", "segment")
+REAL_UNITS = (1, 2, 5, 10, 20, 50)  # real checkpoints, in median full-budget evaluations
+EARLY_STOPPING = ("hyperband", "bohb", "asha")  # also run with early_stopping=True (real)
+CONFIRM_TIMES = (5, 10, 15, 20, 25, 30)  # seconds
 
 
 def available(names: tuple[str, ...]) -> list[str]:
@@ -70,9 +83,11 @@ def run_once(strategy: str, problem, seed: int) -> tuple[np.ndarray, np.ndarray]
     return np.array(costs), np.array(regrets)
 
 
-def at_checkpoints(costs: np.ndarray, regrets: np.ndarray) -> np.ndarray:
+def at_checkpoints(
+    costs: np.ndarray, regrets: np.ndarray, checkpoints: tuple[float, ...] = CHECKPOINTS
+) -> np.ndarray:
     """Incumbent regret once each checkpoint's cost was spent (inf: no incumbent yet)."""
-    index = np.searchsorted(costs, CHECKPOINTS, side="right") - 1
+    index = np.searchsorted(costs, checkpoints, side="right") - 1
     return np.where(index >= 0, regrets[np.maximum(index, 0)], math.inf)
 
 
@@ -80,17 +95,23 @@ def fmt(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.3g}"
 
 
-def shape_notes(strategies: list[str], med: dict[str, np.ndarray]) -> list[str]:
+def shape_notes(
+    strategies: list[str],
+    med: dict[str, np.ndarray],
+    checkpoints: tuple[float, ...] = CHECKPOINTS,
+    n_early: int = 4,
+) -> list[str]:
     """The paper's shape, checked point by point on the medians."""
     notes = []
-    early = slice(0, 4)  # cost 1 .. 10
-    late = slice(4, None)  # cost 20 .. 100
+    early = slice(0, n_early)
+    late = slice(n_early, None)
+    labels = tuple(f"{c:.3g}" for c in checkpoints)
     if {"hyperband", "random"} <= set(strategies):
         ahead = med["hyperband"][early] <= med["random"][early]
-        notes.append(f"Hyperband <= random at costs {CHECKPOINTS[:4]}: {ahead.tolist()}")
+        notes.append(f"Hyperband <= random at costs {labels[early]}: {ahead.tolist()}")
     if {"bo", "random"} <= set(strategies):
         ahead = med["bo"][late] <= med["random"][late]
-        notes.append(f"BO <= random at costs {CHECKPOINTS[4:]}: {ahead.tolist()}")
+        notes.append(f"BO <= random at costs {labels[late]}: {ahead.tolist()}")
     if "bohb" in strategies:
         rivals = [s for s in ("hyperband", "bo", "random") if s in strategies]
         best = np.min([med[s] for s in rivals], axis=0)
@@ -109,6 +130,7 @@ def synthetic_section(seeds: int, strategies: list[str], out: Path) -> str:
     problems = [CountingOnes(), Hartmann6()]
     fig, axes = plt.subplots(1, len(problems), figsize=(6 * len(problems), 4.5))
     lines = [f"## Synthetic problems ({seeds} seeds, sequential loop)", ""]
+    lines += ["Cost = sum of budgets in full evaluations.", ""]
     for problem, ax in zip(problems, axes, strict=True):
         lines += [f"### {problem.name}", "", problem_doc(problem), ""]
         header = "| strategy | " + " | ".join(f"cost {c}" for c in CHECKPOINTS) + " | s / run |"
@@ -140,9 +162,11 @@ def problem_doc(problem) -> str:
     return " ".join((type(problem).__doc__ or "").split())
 
 
-def plot_runs(ax, strategy: str, runs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+def plot_runs(
+    ax, strategy: str, runs: list[tuple[np.ndarray, np.ndarray]], horizon: float = HORIZON
+) -> None:
     """Median and interquartile band of the regret on a log grid of costs."""
-    grid = np.geomspace(0.1, HORIZON, 80)
+    grid = np.geomspace(horizon / 1000, horizon, 80)
     curves = []
     for costs, regrets in runs:
         index = np.searchsorted(costs, grid, side="right") - 1
@@ -211,10 +235,133 @@ def overhead_section(
     return "\n".join(lines) + "\n"
 
 
+def real_section(seeds: int, strategies: list[str], out: Path) -> str:
+    """Regret-vs-wall-time tables on the cached real-evaluation tables, and their plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = [CACHE / f"{name}.json" for name in REAL_DATASETS]
+    missing = [p.name for p in paths if not p.exists()]
+    if missing:
+        raise SystemExit(f"missing {missing} in {CACHE}: run benchmarks/real_table.py first")
+    tables = [Table.load(path) for path in paths]
+    fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4.5))
+    variants = [(name, name, {}) for name in strategies]
+    variants += [
+        (f"{name} + ES", name, {"early_stopping": True})
+        for name in EARLY_STOPPING
+        if name in strategies
+    ]
+    lines = [f"## Real data: surrogate on tabulated evaluations ({seeds} seeds)", "", REAL_INTRO]
+    for table, ax in zip(tables, axes, strict=True):
+        unit = float(np.median(table.seconds[:, -1]))
+        checkpoints = tuple(u * unit for u in REAL_UNITS)
+        lines += [f"### {table.name}", "", describe_table(table, unit), ""]
+        header = "| strategy | " + " | ".join(f"{c:.3g} s" for c in checkpoints) + " |"
+        lines += [header, "|---" * (len(checkpoints) + 1) + "|"]
+        medians = {}
+        for label, strategy, options in variants:
+            runs = [
+                run_surrogate(strategy, table, seed, checkpoints[-1], **options)
+                for seed in range(seeds)
+            ]
+            cells = np.array([at_checkpoints(c, r, checkpoints) for c, r in runs])
+            q1, med, q3 = np.percentile(cells, [25, 50, 75], axis=0, method="lower")
+            medians[label] = med
+            row = [f"{fmt(m)} [{fmt(a)}, {fmt(b)}]" for m, a, b in zip(med, q1, q3, strict=True)]
+            lines.append(f"| {label} | " + " | ".join(row) + " |")
+            if not options:
+                plot_runs(ax, label, runs, checkpoints[-1])
+            print(f"{table.name}: {label} done", flush=True)
+        lines += ["", "Shape checks on the medians (early: the first three checkpoints):", ""]
+        notes = shape_notes(strategies, medians, checkpoints, n_early=3)
+        lines += [f"- {note}" for note in notes] + [""]
+        ax.set(
+            title=f"{table.name} ({table.meta['metric']})",
+            xscale="log",
+            xlabel="cost (wall seconds of the tabulated evaluations)",
+        )
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylabel("regret of the incumbent (full budget)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out.with_suffix(".png"), dpi=120)
+    for path in sorted(CACHE.glob("confirm_*.json")):
+        lines.append(confirm_table(json.loads(path.read_text())))
+    return "\n".join(lines)
+
+
+REAL_INTRO = (
+    "Each strategy's proposals are answered from a table of real evaluations: the loss and the "
+    "measured wall seconds of the nearest tabulated config of the same algorithm (nearest in "
+    "the model features of `SpaceEncoding`) at that budget. Cost = the summed wall seconds of "
+    "those evaluations; checkpoints are 1, 2, 5, 10, 20 and 50 times the table's median "
+    "full-budget evaluation time. Regret = the full-budget table loss of the incumbent's "
+    "neighbour minus the best full-budget loss in the table. No warm start. `+ ES`: the same "
+    "strategy with `early_stopping=True`.\n"
+)
+
+
+def describe_table(table: Table, unit: float) -> str:
+    """One paragraph on what a real-evaluation table holds."""
+    from collections import Counter
+
+    meta = table.meta
+    budgets = ", ".join(f"1/{round(1 / b)}" if b < 1 else "1" for b in table.budgets)
+    failed = int(np.sum(~np.isfinite(table.loss[:, -1])))
+    algorithms = Counter(table.algorithms.tolist()).most_common()
+    return (
+        f"{meta['rows']} rows, {meta['task']}, metric {meta['metric']}, {meta['validation']}; "
+        f"budgets {budgets}. {len(table.configs)} random configs evaluated at every budget "
+        f"({', '.join(f'{a} {n}' for a, n in algorithms)}); {failed} failed or timed out at "
+        f"the full budget. Best full-budget loss {table.best:.4g}; median full-budget "
+        f"evaluation {unit:.2f} s; the whole table {table.seconds.sum() / 60:.1f} min."
+    )
+
+
+def confirm_table(record: dict) -> str:
+    """Incumbent validation loss over wall time of fully real searches (median [min, max])."""
+    times = [t for t in CONFIRM_TIMES if t <= record["seconds"]]
+    seeds = len(next(iter(record["runs"].values())))
+    lines = [
+        f"## Fully real confirmation: {record['dataset']}, {seeds} seeds, "
+        f"{record['seconds']:g} s searches",
+        "",
+        "`python benchmarks/real_confirm.py " + record["dataset"] + f" --seeds {seeds} "
+        f"--seconds {record['seconds']:g}`: the search of `automl fit --optimizer NAME "
+        f"--time-budget {record['seconds']:g} --n-jobs 1 --seed S --no-warm-start` (search "
+        "only, no refit). Cells: validation loss of the incumbent (best loss at the largest "
+        "budget reached so far) t seconds after the start, median [min, max] over seeds; "
+        "trials/run is the median number of finished trials.",
+        "",
+        "| strategy | " + " | ".join(f"{t} s" for t in times) + " | trials/run |",
+        "|---" * (len(times) + 2) + "|",
+    ]
+    for strategy, runs in record["runs"].items():
+        cells = np.array([[incumbent_at(run, t) for t in times] for run in runs])
+        lo, med, hi = np.percentile(cells, [0, 50, 100], axis=0, method="lower")
+        row = [f"{fmt(m)} [{fmt(a)}, {fmt(b)}]" for m, a, b in zip(med, lo, hi, strict=True)]
+        trials = int(np.median([len(run) for run in runs]))
+        lines.append(f"| {strategy} | " + " | ".join(row) + f" | {trials} |")
+    return "\n".join(lines) + "\n"
+
+
+def incumbent_at(run: list[list], seconds: float) -> float:
+    """Best finite loss at the largest budget among trials finished by `seconds` (inf: none)."""
+    done = [(b, loss) for t, b, loss in run if t <= seconds and loss is not None]
+    if not done:
+        return math.inf
+    top = max(b for b, _ in done)
+    return min(loss for b, loss in done if b == top)
+
+
 # name -> function(seeds, strategies, results file) returning the section's markdown
 SECTIONS: dict[str, Callable[[int, list[str], Path], str]] = {
     "synthetic": synthetic_section,
     "overhead": overhead_section,
+    "real": real_section,
 }
 
 
@@ -229,10 +376,22 @@ def kept_discussion(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
+    parser.add_argument(
+        "--sections", nargs="+", choices=list(SECTIONS), default=["synthetic", "overhead"]
+    )
     parser.add_argument("--strategies", nargs="+", choices=STRATEGY_ORDER, default=STRATEGY_ORDER)
-    parser.add_argument("--out", type=Path, default=RESULTS / "optimizers_synthetic.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="default: results/optimizers_synthetic.md, "
+        "or results/optimizers_real.md for the real section alone",
+    )
     args = parser.parse_args()
+    if {"synthetic", "real"} <= set(args.sections):
+        parser.error("the synthetic and real sections each draw a plot: run them separately")
+    if args.out is None:
+        real_only = args.sections == ["real"]
+        args.out = RESULTS / ("optimizers_real.md" if real_only else "optimizers_synthetic.md")
     strategies = available(tuple(args.strategies))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     start = time.process_time()
@@ -243,11 +402,11 @@ def main() -> None:
         "",
         "Generated by:",
         "",
-        "    python benchmarks/optimizers.py --seeds " + str(args.seeds),
+        f"    python benchmarks/optimizers.py --seeds {args.seeds} "
+        f"--sections {' '.join(args.sections)}",
         "",
-        f"CPU time of the run: {minutes:.1f} min. Cost = sum of budgets in full evaluations;",
-        "cells are median [25 %, 75 %] over seeds of the incumbent's regret; '–' means no",
-        "incumbent yet.",
+        f"CPU time of the run: {minutes:.1f} min. Cells are median [25 %, 75 %] over seeds of",
+        "the incumbent's regret, unless a section says otherwise; '–' means no incumbent yet.",
         "",
     ]
     discussion = kept_discussion(args.out)
