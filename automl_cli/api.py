@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl_cli import bundle
+from automl_cli import bundle, forkserver
 from automl_cli.errors import AutoMLError, Interrupted, UsageError
 
 if TYPE_CHECKING:
@@ -103,6 +103,8 @@ def fit(
     `started` is the monotonic time the whole command began; the time budget counts from it.
     """
     options.check()
+    if options.cluster is None:
+        forkserver.start_early()
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
     from automl_cli.execute import ClusterError, create_executor
@@ -152,13 +154,13 @@ def fit(
         return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
 
     state = SearchState(started=started, time_budget=time_budget)
-    log = TrialLog(options.trial_log)
     interrupted = False
     lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
     with create_executor(evaluator, options.n_jobs, cluster=options.cluster,
                          trial_time_limit=trial_limit,
                          memory_limit_mb=options.trial_memory_limit) as executor:
         n_workers = executor.n_workers
+        log = TrialLog(options.trial_log)  # opened once the executor stands: no empty log
         try:
             run_search(optimizer, executor, n_workers=n_workers, search_end=search_end,
                        max_trials=options.max_trials, log=log, state=state, on_event=on_event)

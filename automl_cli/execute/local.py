@@ -29,11 +29,10 @@ from typing import Any
 
 import psutil
 
+from automl_cli import forkserver
 from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute.base import POLL_SECONDS, RefitError, failed_result
 from automl_cli.optimize import Job
-
-_PRELOAD = ["automl_cli.evaluate", "automl_cli.space", "sklearn.ensemble", "lightgbm", "xgboost"]
 
 
 @dataclass
@@ -135,8 +134,7 @@ class ProcessExecutor:
         trial_time_limit: float = math.inf,
         memory_limit_mb: float | None = None,
     ) -> None:
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(_PRELOAD)
+        self._context = forkserver.context()
         self._evaluator = evaluator
         self._n_threads = n_threads
         self.n_workers = n_workers
