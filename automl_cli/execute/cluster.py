@@ -314,6 +314,15 @@ def _restore(levels: list[tuple[logging.Logger, int]]) -> None:
 
 def _connect(address: str) -> Any:
     """A client of the scheduler at `address` with at least one worker that can run trials."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        parse_host_port(parse_address(address)[1])
+    except ValueError as error:
+        raise ClusterError(
+            f"--cluster needs a scheduler address like tcp://HOST:8786, got {address!r} ({error})"
+        ) from None
     try:
         client = distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, ValueError, distributed.TimeoutError) as error:
