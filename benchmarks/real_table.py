@@ -126,7 +126,13 @@ class Table:
         self.encoding = SpaceEncoding(self.space)
         self.features = self.encoding.features(self.encoding.encode(self.configs))
         self.algorithms = np.array([algorithm_of(c) for c in self.configs])
-        self.best = float(np.min(self.loss[:, -1]))
+        # a config that failed or timed out at the full budget keeps its last finished loss
+        finished = np.isfinite(self.loss)
+        last = np.where(
+            finished.any(axis=1), finished.shape[1] - 1 - finished[:, ::-1].argmax(1), -1
+        )
+        self.final = np.where(last >= 0, self.loss[np.arange(len(last)), last], math.inf)
+        self.best = float(np.min(self.final))
 
     @classmethod
     def load(cls, path: Path) -> Table:
@@ -160,8 +166,8 @@ class Table:
         return int(np.argmin(np.abs(np.log(self.budgets) - math.log(budget))))
 
     def regret(self, config: dict[str, Any]) -> float:
-        """Full-budget loss of the config's table neighbour minus the table's best."""
-        return float(self.loss[self.nearest(config), -1] - self.best)
+        """Full-budget (else last finished) loss of the config's neighbour minus the best."""
+        return float(self.final[self.nearest(config)] - self.best)
 
 
 def run_surrogate(
