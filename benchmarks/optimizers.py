@@ -164,7 +164,11 @@ def problem_doc(problem) -> str:
 
 
 def plot_runs(
-    ax, strategy: str, runs: list[tuple[np.ndarray, np.ndarray]], horizon: float = HORIZON
+    ax,
+    strategy: str,
+    runs: list[tuple[np.ndarray, np.ndarray]],
+    horizon: float = HORIZON,
+    linestyle: str = "-",
 ) -> None:
     """Median and interquartile band of the regret on a log grid of costs."""
     grid = np.geomspace(horizon / 1000, horizon, 80)
@@ -177,7 +181,7 @@ def plot_runs(
     with warnings.catch_warnings():  # costs before any run has an incumbent are all NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         q1, med, q3 = np.nanpercentile(curves, [25, 50, 75], axis=0)
-    (line,) = ax.plot(grid, med, label=strategy)
+    (line,) = ax.plot(grid, med, label=strategy, linestyle=linestyle)
     ax.fill_between(grid, q1, q3, color=line.get_color(), alpha=0.15)
 
 
@@ -274,7 +278,8 @@ def real_section(seeds: int, strategies: list[str], out: Path) -> str:
             row = [f"{fmt(m)} [{fmt(a)}, {fmt(b)}]" for m, a, b in zip(med, q1, q3, strict=True)]
             lines.append(f"| {label} | " + " | ".join(row) + " |")
             if not options:
-                plot_runs(ax, label, runs, checkpoints[-1])
+                # dashed: BOHB coincides with Hyperband while it has no model yet
+                plot_runs(ax, label, runs, checkpoints[-1], "--" if label == "bohb" else "-")
             print(f"{table.name}: {label} done", flush=True)
         lines += ["", "Shape checks on the medians (early: the first three checkpoints):", ""]
         notes = shape_notes(strategies, medians, checkpoints, n_early=3)
@@ -285,6 +290,7 @@ def real_section(seeds: int, strategies: list[str], out: Path) -> str:
             xlabel="cost (wall seconds of the tabulated evaluations)",
         )
         ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(bottom=0)
         ax.set_ylabel("regret of the incumbent (full budget)")
         ax.legend(fontsize=8)
     fig.tight_layout()
