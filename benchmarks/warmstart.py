@@ -1,0 +1,287 @@
+"""Does the warm start help? `automl fit` with and without it, leave-one-dataset-out.
+
+For each dataset of ../shared/datasets: the shipped knowledge base minus that dataset's task
+(copied, then the task removed), so the search never sees its own evaluations. The rows listed
+in ../shared/benchmarks/test_rows_seed0.json are the test rows, every other row trains (as
+benchmarks/suite.py does). `automl fit` runs as a whole process, with the base (warm) and with
+--no-warm-start (cold). From its trial log (one line, with a timestamp, per finished trial) the
+incumbent at 10, 25, 50 and 100 % of the budget is found with the search's own rule (largest
+budget first, then validation loss); that config is refitted on all training rows in this
+process and scored on the test rows with the peers' metric (binary ROC AUC, multiclass log
+loss, regression RMSE). Normalized score: 0 = the constant predictor, 1 = the best of every
+peer system and every run here. Default: every dataset, 3 seeds, 60 s (about 4 hours on two
+cores); pass --datasets / --seeds / --budget for a subset.
+
+    python benchmarks/warmstart.py --budget 30 --seeds 0 1 \\
+        --datasets credit_approval phoneme spambase kr_vs_kp vehicle segment car abalone \\
+        concrete kin8nm --out benchmarks/results/warmstart.md
+
+Runs are appended to <out>.jsonl as they finish; rerunning skips those already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CHECKPOINTS = (0.10, 0.25, 0.50, 1.00)
+HIGHER_IS_BETTER = {"binary": True, "multiclass": False, "regression": False}
+TIE = 0.005  # normalized-score difference below which warm and cold tie
+
+
+def test_metric(task: str, y_true: pd.Series, scores: np.ndarray, classes: list) -> float:
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    if task == "regression":
+        return float(np.sqrt(np.mean((y_true.to_numpy(dtype=float) - scores) ** 2)))
+    codes = pd.Categorical(y_true.astype(str), categories=[str(c) for c in classes]).codes
+    proba = np.clip(scores, 1e-15, 1)
+    proba /= proba.sum(axis=1, keepdims=True)
+    if task == "binary":
+        return float(roc_auc_score(codes, proba[:, 1]))
+    return float(log_loss(codes, proba, labels=range(len(classes))))
+
+
+def incumbents(log: Path, started: float, budget: float) -> list[dict | None]:
+    """The incumbent config at each checkpoint (None before any trial succeeded)."""
+    trials = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    out = []
+    for share in CHECKPOINTS:
+        done = [t for t in trials if t["status"] == "ok" and t["time"] - started <= share * budget]
+        best = min(done, key=lambda t: (-t["budget"], t["loss"], t["job_id"]), default=None)
+        out.append(None if best is None else best["config"])
+    return out
+
+
+def run_one(
+    name: str,
+    row: pd.Series,
+    test_rows: list[int],
+    budget: float,
+    seed: int,
+    warm: bool,
+    shipped: Path,
+) -> dict:
+    from automl_cli.data import load_training_data, read_csv
+    from automl_cli.evaluate import Evaluator, predict_scores
+    from automl_cli.meta.store import MetaBase, copy_base
+    from automl_cli.metrics import resolve_metric
+
+    data = pd.read_csv(SHARED / "datasets" / row["file"])
+    target, task = row["target"], row["task"]
+    is_test = np.zeros(len(data), dtype=bool)
+    is_test[test_rows] = True
+    train, test = data[~is_test], data[is_test]
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        train.to_csv(folder / "train.csv", index=False)
+        test.drop(columns=target).to_csv(folder / "test.csv", index=False)
+        base = folder / "loo.sqlite"
+        copy_base(shipped, base)
+        with MetaBase.open(base) as opened:
+            if name in {r.task.name for r in opened.tasks()}:
+                opened.remove_task(name)
+        mode = [] if warm else ["--no-warm-start"]
+        started = time.time()
+        fit = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "automl_cli",
+                "fit",
+                folder / "train.csv",
+                "--target",
+                target,
+                "--task",
+                task,
+                "--time-budget",
+                str(budget),
+                "--n-jobs",
+                "2",
+                "--seed",
+                str(seed),
+                "--quiet",
+                "--out",
+                folder / "m.automl",
+                "--metabase",
+                base,
+                *mode,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.time() - started
+        log = folder / "m.automl.trials.jsonl"
+        if not log.exists() or not log.read_text().strip():
+            return {"dataset": name, "seed": seed, "warm": warm, "error": fit.stderr[-300:]}
+        # a failed final refit (the fit's own business) leaves the trial log usable
+        note = fit.stderr.strip()[-200:] if fit.returncode != 0 else ""
+        configs = incumbents(log, started, budget)
+        dataset = load_training_data(folder / "train.csv", target, task)
+        X_test = dataset.schema.features(read_csv(folder / "test.csv"))
+        evaluator = Evaluator(dataset, resolve_metric(None, task), seed=seed)
+        scored: dict[str, float] = {}
+        scores = []
+        for config in configs:
+            if config is None:
+                scores.append(None)
+                continue
+            key = json.dumps(config, sort_keys=True)
+            if key not in scored:
+                model = evaluator.fit_final(config, n_threads=2)
+                predicted = predict_scores(model, X_test, task, len(dataset.classes))
+                scored[key] = test_metric(task, test[target], predicted, list(dataset.classes))
+            scores.append(scored[key])
+        from automl_cli.bundle import read_manifest
+
+        model = folder / "m.automl"
+        warm_entry = read_manifest(model).get("warm_start", {}) if model.exists() else {}
+    return {
+        "dataset": name,
+        "task": task,
+        "seed": seed,
+        "warm": warm,
+        "scores": scores,
+        "fit_seconds": seconds,
+        "neighbours": warm_entry.get("neighbours", []),
+        "warm_seconds": warm_entry.get("seconds"),
+        "note": note,
+    }
+
+
+def normalize(results: list[dict], peers: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dataset, seed, mode, checkpoint) with the normalized test score."""
+    rows = []
+    for r in results:
+        if "error" in r:
+            continue
+        for share, score in zip(CHECKPOINTS, r["scores"], strict=True):
+            rows.append(
+                {
+                    "dataset": r["dataset"],
+                    "task": r["task"],
+                    "seed": r["seed"],
+                    "warm": r["warm"],
+                    "share": share,
+                    "score": score,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    norms = []
+    for _, row in frame.iterrows():
+        mine = frame[frame.dataset == row.dataset].score.dropna()
+        theirs = peers[peers.dataset == row.dataset]
+        higher = HIGHER_IS_BETTER[row.task]
+        pool = list(mine) + list(theirs[theirs.system != "constant"].score)
+        best = max(pool) if higher else min(pool)
+        constant = theirs[theirs.system == "constant"].score
+        base = float(constant.iloc[0]) if len(constant) else (0.5 if higher else np.nan)
+        value = 0.0 if pd.isna(row.score) else (row.score - base) / (best - base)
+        norms.append(max(value, 0.0) if np.isfinite(value) else np.nan)
+    frame["norm"] = norms
+    return frame
+
+
+def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -> str:
+    frame = normalize(results, peers)
+    per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm")
+    lines = [
+        f"# Warm start vs cold start, leave-one-dataset-out, {args.budget:g} s, seeds "
+        f"{' '.join(map(str, args.seeds))}",
+        "",
+        "Command: `python benchmarks/warmstart.py --budget "
+        f"{args.budget:g} --seeds {' '.join(map(str, args.seeds))} --datasets "
+        f"{' '.join(args.datasets)} --out {args.out}`",
+        "",
+        "Normalized test score of the incumbent (0 = constant predictor, 1 = best of the peers "
+        "and of every run here), mean over seeds; the incumbent at each point of the budget is "
+        f"refitted on the training rows and scored on the test rows. Tie: |diff| < {TIE}.",
+        "",
+        "| point | warm mean | cold mean | warm wins | ties | warm losses |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for share in CHECKPOINTS:
+        table = per.xs(share, level="share")
+        diff = table[True] - table[False]
+        lines.append(
+            f"| {share:.0%} | {table[True].mean():.4f} | {table[False].mean():.4f} | "
+            f"{int((diff > TIE).sum())} | {int((diff.abs() <= TIE).sum())} | "
+            f"{int((diff < -TIE).sum())} |"
+        )
+    lines += [
+        "",
+        "Per dataset (warm / cold normalized score at 10 %, 25 %, 50 %, 100 %):",
+        "",
+        "| dataset | 10 % | 25 % | 50 % | 100 % | neighbours (seed 0) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in dict.fromkeys(r["dataset"] for r in results):
+        cells = []
+        for share in CHECKPOINTS:
+            w, c = per.loc[(name, share), True], per.loc[(name, share), False]
+            cells.append(f"{w:.3f} / {c:.3f}")
+        warm = [r for r in results if r["dataset"] == name and r["warm"] and "error" not in r]
+        near = ", ".join(
+            f"{n['task']} ({n['distance']:.2f})" for n in (warm[0]["neighbours"] if warm else [])
+        )
+        lines.append(f"| {name} | {' | '.join(cells)} | {near or 'none: portfolio'} |")
+    errors = [r for r in results if "error" in r]
+    if errors:
+        lines += ["", "Failed runs:", ""]
+        lines += [
+            f"- {r['dataset']} seed {r['seed']} warm={r['warm']}: {r['error']}" for r in errors
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    manifest = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name")
+    parser.add_argument("--datasets", nargs="+", default=list(manifest.index))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--budget", type=float, default=60)
+    parser.add_argument("--metabase", type=Path, default=ROOT / "metabase" / "metabase.sqlite")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/warmstart.md")
+    args = parser.parse_args()
+    test_rows = json.loads((SHARED / "benchmarks" / "test_rows_seed0.json").read_text())
+    peers = pd.read_csv(SHARED / "benchmarks" / "peers-public-60s.csv")
+    raw = args.out.with_suffix(".jsonl")
+    results = [json.loads(x) for x in raw.read_text().splitlines()] if raw.exists() else []
+    results = [r for r in results if "error" not in r]  # failed runs are retried
+    done = {(r["dataset"], r["seed"], r["warm"]) for r in results}
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    for seed in args.seeds:
+        for name in args.datasets:
+            for warm in (True, False):  # interleaved, so machine load hits both alike
+                if (name, seed, warm) in done:
+                    continue
+                result = run_one(
+                    name,
+                    manifest.loc[name],
+                    test_rows[name],
+                    args.budget,
+                    seed,
+                    warm,
+                    args.metabase,
+                )
+                print(json.dumps(result), flush=True)
+                with raw.open("a") as handle:
+                    handle.write(json.dumps(result) + "\n")
+                results.append(result)
+    results = [r for r in results if r["dataset"] in args.datasets and r["seed"] in args.seeds]
+    args.out.write_text(render(results, peers, args))
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
