@@ -224,14 +224,16 @@ def suggest(
 
 
 def _best_score(task_type: str, loss: float) -> str:
-    """The best loss as the metric's score (roc_auc = 1 - loss); losses already are scores."""
+    """The best loss as its metric's score; stored roc_auc losses are 1 - AUC.
+
+    Spelled out rather than looked up in `metrics`, which would import scikit-learn.
+    """
+    from automl_cli.meta.warmstart import DEFAULT_METRIC
+
     if not math.isfinite(loss):
         return "-"
-    from automl_cli.meta.warmstart import DEFAULT_METRIC
-    from automl_cli.metrics import METRICS
-
-    metric = METRICS[DEFAULT_METRIC[task_type]]
-    return f"{metric.score_of_loss(loss):.4f} {metric.name}"
+    metric = DEFAULT_METRIC[task_type]
+    return f"{1.0 - loss if metric == 'roc_auc' else loss:.4f} {metric}"
 
 
 def _short(value: object) -> str:

@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl_cli.errors import MetabaseError
-from automl_cli.optimize.base import Observation
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
 
     from automl_cli.data import Dataset
     from automl_cli.meta.store import MetaBase
+    from automl_cli.optimize.base import Observation
 
 Config = dict[str, Any]
 N_NEIGHBOURS = 5
@@ -263,6 +263,7 @@ def plan_for(
     source: str,
 ) -> WarmStartPlan:
     """The warm start for a described task, from already loaded knowledge."""
+    from automl_cli.optimize.base import Observation
     from automl_cli.space import default_configs
 
     pool = [t for t in tasks if family(t.task_type) == family(task_type)]
