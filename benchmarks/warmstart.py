@@ -244,6 +244,102 @@ def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -
     return "\n".join(lines) + "\n"
 
 
+def config_features(configs: list[dict]) -> np.ndarray:
+    """Configs of every learner as one numeric table: one column per hyperparameter, log10 for
+    positive numbers, choices as codes, -9 where a hyperparameter is inactive."""
+    names = sorted({k for c in configs for k in c})
+    codes: dict[str, dict] = {n: {} for n in names}
+    table = np.full((len(configs), len(names)), -9.0)
+    for i, config in enumerate(configs):
+        for j, name in enumerate(names):
+            value = config.get(name)
+            if isinstance(value, bool | str):
+                table[i, j] = codes[name].setdefault(value, len(codes[name]))
+            elif isinstance(value, int | float):
+                table[i, j] = np.log10(value) if value > 0 else value
+    return table
+
+
+def offline_ranking(metabase: Path, seed: int = 0) -> str:
+    """Leave-one-task-out on the stored cross-evaluations: which ranking of other tasks' best
+    configs finds a good config on the held-out task first? No fitting, only stored losses."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    from automl_cli.meta.features import similarity_vector
+    from automl_cli.meta.store import MetaBase
+    from automl_cli.meta.warmstart import (
+        CONFIGS_PER_NEIGHBOUR,
+        family,
+        greedy_portfolio,
+        known_tasks,
+        learner_key,
+        nearest,
+    )
+
+    with MetaBase.open(metabase, readonly=True) as base:
+        tasks = known_tasks(base)
+    rng = np.random.default_rng(seed)
+    found: dict[str, list[list[float]]] = {
+        m: [] for m in ("random", "neighbours", "portfolio", "surrogate")
+    }
+    for held in tasks:
+        others = [
+            o for o in tasks if o is not held and family(o.task_type) == family(held.task_type)
+        ]
+        norm = held.normalized()
+        source = {}
+        for task, distance in nearest(held.meta_features, others):
+            for key in task.ranked()[:CONFIGS_PER_NEIGHBOUR]:
+                source.setdefault(key, (distance, task.configs[key]))
+        candidates = [k for k in source if k in norm]
+        if len(candidates) < 4:
+            continue
+        orders = {"neighbours": sorted(candidates, key=lambda k: source[k][0])}
+        picks = [learner_key(c) for c in greedy_portfolio(others, size=len(candidates))]
+        orders["portfolio"] = [k for k in picks if k in norm] + [
+            k for k in orders["neighbours"] if k not in picks
+        ]
+        rows, target, configs = [], [], []
+        for task in others:
+            meta = np.nan_to_num(similarity_vector(task.meta_features), nan=-9.0)
+            for key, loss in task.normalized().items():
+                rows.append(meta)
+                configs.append(task.configs[key])
+                target.append(loss)
+        here = np.nan_to_num(similarity_vector(held.meta_features), nan=-9.0)
+        table = config_features(configs + [source[k][1] for k in candidates])
+        X = np.hstack([np.vstack(rows + [here] * len(candidates)), table])
+        model = RandomForestRegressor(200, min_samples_leaf=3, random_state=seed, n_jobs=1)
+        model.fit(X[: len(rows)], target)
+        predicted = model.predict(X[len(rows) :])
+        orders["surrogate"] = [candidates[i] for i in np.argsort(predicted, kind="stable")]
+        losses = np.array([norm[k] for k in candidates])
+        shuffles = [rng.permutation(losses) for _ in range(200)]
+        found["random"].append([np.mean([s[:n].min() for s in shuffles]) for n in (1, 3)])
+        for method in ("neighbours", "portfolio", "surrogate"):
+            ranked = [norm[k] for k in orders[method]]
+            found[method].append([min(ranked[:1]), min(ranked[:3])])
+    lines = [
+        "",
+        "## Offline: ranking stored configs for a held-out task",
+        "",
+        "Leave-one-task-out over the knowledge base, no fitting: the candidates are the best "
+        "configs of the other tasks of the same family that were also scored on the held-out "
+        "task (by the build's cross-evaluation); each method orders them, and the table gives "
+        "the held-out task's normalized loss (0 = its best stored config, 1 = its median) of "
+        "the first config and of the best of the first three, averaged over "
+        f"{len(found['random'])} held-out tasks. surrogate = a random forest on "
+        "(similarity meta-features, config) -> normalized loss, trained on the other tasks.",
+        "",
+        "| method | loss of the 1st | best of the first 3 |",
+        "|---|---:|---:|",
+    ]
+    for method, values in found.items():
+        mean = np.mean(values, axis=0)
+        lines.append(f"| {method} | {mean[0]:.3f} | {mean[1]:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     manifest = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name")
@@ -279,7 +375,7 @@ def main() -> None:
                     handle.write(json.dumps(result) + "\n")
                 results.append(result)
     results = [r for r in results if r["dataset"] in args.datasets and r["seed"] in args.seeds]
-    args.out.write_text(render(results, peers, args))
+    args.out.write_text(render(results, peers, args) + offline_ranking(args.metabase))
     print(f"written {args.out}")
 
 
