@@ -49,6 +49,7 @@ CONFIGS_PER_NEIGHBOUR = 2
 PORTFOLIO_SIZE = 6
 MAX_CONFIGS = 12
 MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
+COSTLY = 1.5  # relative cost (seconds over the task's median config's) that queues a config last
 FULL_BUDGET = 1.0 - 1e-9
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
@@ -132,6 +133,13 @@ class KnownTask:
     meta_features: dict[str, float]
     configs: dict[str, Config] = field(default_factory=dict)  # learner key -> config
     losses: dict[str, float] = field(default_factory=dict)  # learner key -> mean loss
+    runtimes: dict[str, float] = field(default_factory=dict)  # learner key -> mean seconds
+
+    def relative_cost(self, key: str) -> float | None:
+        """Seconds of `key` over the task's median config's seconds; None if never timed."""
+        if key not in self.runtimes:
+            return None
+        return self.runtimes[key] / max(float(np.median(list(self.runtimes.values()))), 1e-3)
 
     def ranked(self) -> list[str]:
         """Learner keys, best first."""
@@ -163,6 +171,7 @@ def known_tasks(base: MetaBase) -> list[KnownTask]:
         for r in base.tasks()
     }
     sums: dict[tuple[str, str], list[float]] = defaultdict(list)
+    times: dict[tuple[str, str], list[float]] = defaultdict(list)
     for record in base.evaluations(status="ok", space_version=SPACE_VERSION):
         e, task = record.evaluation, tasks[record.task_name]
         if e.budget < FULL_BUDGET or not math.isfinite(e.loss):
@@ -171,9 +180,13 @@ def known_tasks(base: MetaBase) -> list[KnownTask]:
             continue
         key = learner_key(e.config)
         sums[(task.name, key)].append(e.loss)
+        if math.isfinite(e.runtime):
+            times[(task.name, key)].append(e.runtime)
         task.configs.setdefault(key, e.config)
     for (name, key), losses in sums.items():
         tasks[name].losses[key] = float(np.mean(losses))
+    for (name, key), seconds in times.items():
+        tasks[name].runtimes[key] = float(np.mean(seconds))
     return [t for t in tasks.values() if t.losses]
 
 
@@ -285,6 +298,8 @@ def plan_for(
     if len(configs) < MIN_CONFIGS:
         for config in default_configs(space):
             offer(config)
+    costly = {key: _costly(key, pool) for key in configs}
+    order = sorted(configs, key=lambda key: costly[key])  # stable: plan order within a tier
     history = []
     for task, _ in used:
         for key, loss in task.normalized().items():
@@ -292,13 +307,23 @@ def plan_for(
             if adapted is not None:
                 history.append(Observation(adapted, 1.0, loss))
     return WarmStartPlan(
-        configs=list(configs.values()),
+        configs=[configs[key] for key in order],
         history=history,
         neighbours=[(t.name, d) for t, d in used],
         nearest=[(t.name, d) for t, d in ranked[:N_NEIGHBOURS]],
         portfolio=from_portfolio,
         source=source,
     )
+
+
+def _costly(key: str, tasks: list[KnownTask]) -> bool:
+    """Whether a config took clearly longer than the median config where it was timed.
+
+    Such configs go to the back of the queue: cheap ones give a first model sooner, and the
+    first bracket runs them all anyway.
+    """
+    costs = [c for c in (t.relative_cost(key) for t in tasks) if c is not None]
+    return bool(costs) and float(np.median(costs)) > COSTLY
 
 
 def plan_warm_start(
