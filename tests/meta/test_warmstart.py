@@ -238,3 +238,18 @@ def test_plan_warm_start_reads_the_base_and_measures_its_cost(tmp_path, describe
     fallback = plan_warm_start(data, space_of(data), garbage, seed=0)
     assert fallback.source.startswith("no knowledge base") and "garbage" in fallback.source
     assert fallback.configs == default_configs(space_of(data))
+
+
+def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> None:
+    data, features, fingerprint = described["breast_cancer"]
+    space = space_of(data)
+    twin = KnownTask("twin", "binary", "fp-twin", dict(features))
+    for config, loss in zip(default_configs(space)[:3], (0.1, 0.2, 0.3), strict=True):
+        twin.configs[learner_key(config)] = config
+        twin.losses[learner_key(config)] = loss
+    slow_best = twin.ranked()[0]  # the best config, but ten times the median's seconds
+    twin.runtimes = {key: 1.0 for key in twin.losses} | {slow_best: 10.0}
+    assert twin.relative_cost(slow_best) == pytest.approx(10.0)
+    plan = plan_for(features, "binary", fingerprint, space, [twin], "test")
+    keys = [learner_key(c) for c in plan.configs]
+    assert keys[-1] == slow_best and keys[0] == twin.ranked()[1]
