@@ -109,9 +109,8 @@ def fit(
     from automl_cli.evaluate import Evaluator
     from automl_cli.execute import ClusterError, create_executor
     from automl_cli.metrics import resolve_metric
-    from automl_cli.optimize import create_optimizer
-    from automl_cli.search import SearchState, TrialLog, rank_trials, refit_reserve, run_search
-    from automl_cli.space import build_space, default_configs
+    from automl_cli.search import SearchState, TrialLog, rank_trials, run_search
+    from automl_cli.space import build_space
 
     started = time.monotonic() if started is None else started
     dataset = load_training_data(data, options.target, options.task)
@@ -122,36 +121,17 @@ def fit(
     evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
     space = build_space(dataset.task, len(dataset.y), len(dataset.schema.feature_names),
                         len(dataset.schema.categorical))
-    min_budget = options.min_budget or auto_min_budget(evaluator.n_train, options.eta)
-    try:
-        stopping = {"early_stopping": True} if options.early_stopping else {}
-        optimizer = create_optimizer(options.optimizer, space, min_budget=min_budget,
-                                     max_budget=1.0, eta=options.eta, seed=options.seed,
-                                     **stopping)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    warm_start = {"enabled": False}
-    if options.warm_start:
-        from automl_cli.meta.warmstart import plan_warm_start
-
-        plan = plan_warm_start(dataset, space, options.metabase, seed=options.seed)
-        optimizer.warm_start(plan.configs, plan.history)
-        warm_start = plan.to_manifest()
-        on_notice(plan.notice())
-    else:
-        optimizer.warm_start(default_configs(space))
-
+    min_budget = options.min_budget
+    if min_budget is None:
+        min_budget = auto_min_budget(evaluator.n_train, options.eta)
+    optimizer, warm_start = _warm_started_optimizer(dataset, space, min_budget, options,
+                                                    on_notice)
     time_budget = options.time_budget
-    trial_limit = options.trial_time_limit or max(10.0, TRIAL_LIMIT_FRACTION * time_budget)
+    trial_limit = options.trial_time_limit
+    if trial_limit is None:
+        trial_limit = max(10.0, TRIAL_LIMIT_FRACTION * time_budget)
     hard_end = started + time_budget
-
-    def search_end(trials: list[TrialResult]) -> float:
-        ranked = rank_trials(trials)
-        if not ranked:  # without any result there is no model: wait into the grace period
-            return hard_end + NO_RESULT_GRACE * time_budget
-        if options.out is None:  # search only: no refit to keep time for
-            return hard_end
-        return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+    search_end = _search_deadline(evaluator, hard_end, time_budget, refit=options.out is not None)
 
     state = SearchState(started=started, time_budget=time_budget)
     interrupted = False
@@ -185,8 +165,7 @@ def fit(
             model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers,
                                       on_notice)
 
-    manifest = _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget)
-    manifest["warm_start"] = warm_start
+    manifest = _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start)
     if options.out is not None:
         bundle.save(options.out, model, manifest)
     if interrupted:
@@ -194,6 +173,44 @@ def fit(
     if lost is not None:
         raise ClusterError(f"{lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, state.trials, list(dataset.notices))
+
+
+def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
+    """The chosen strategy, its first configs from the knowledge base (or the defaults)."""
+    from automl_cli.optimize import create_optimizer
+    from automl_cli.space import default_configs
+
+    stopping = {"early_stopping": True} if options.early_stopping else {}
+    try:
+        optimizer = create_optimizer(options.optimizer, space, min_budget=min_budget,
+                                     max_budget=1.0, eta=options.eta, seed=options.seed,
+                                     **stopping)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if not options.warm_start:
+        optimizer.warm_start(default_configs(space))
+        return optimizer, {"enabled": False}
+    from automl_cli.meta.warmstart import plan_warm_start
+
+    plan = plan_warm_start(dataset, space, options.metabase, seed=options.seed)
+    optimizer.warm_start(plan.configs, plan.history)
+    on_notice(plan.notice())
+    return optimizer, plan.to_manifest()
+
+
+def _search_deadline(evaluator, hard_end: float, time_budget: float, refit: bool):
+    """When the search must stop, given the trials so far: early enough to refit the best."""
+    from automl_cli.search import rank_trials, refit_reserve
+
+    def search_end(trials: list[TrialResult]) -> float:
+        ranked = rank_trials(trials)
+        if not ranked:  # without any result there is no model: wait into the grace period
+            return hard_end + NO_RESULT_GRACE * time_budget
+        if not refit:  # search only: no refit to keep time for
+            return hard_end
+        return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+
+    return search_end
 
 
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
@@ -224,7 +241,7 @@ def _no_success_message(trials: list[TrialResult], time_budget: float) -> str:
             "--time-budget if they ran out of time")
 
 
-def _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_budget) -> dict:
+def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start) -> dict:
     from automl_cli.search import rank_trials
 
     return {
@@ -256,6 +273,7 @@ def _manifest(dataset, metric, evaluator, options, best, state, optimizer, min_b
         },
         "leaderboard": [t.to_dict() for t in rank_trials(state.trials)[:LEADERBOARD_SIZE]],
         "notices": list(dataset.notices),
+        "warm_start": warm_start,
     }
 
 
