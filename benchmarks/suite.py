@@ -54,8 +54,9 @@ def lightgbm_default(task: str, train: pd.DataFrame, test: pd.DataFrame, target:
         X = df.drop(columns=target).copy()
         for column in X.columns:
             if not pd.api.types.is_numeric_dtype(X[column]):
-                X[column] = pd.Categorical(X[column].astype("object"),
-                                           categories=sorted(train[column].dropna().astype(str).unique()))
+                levels = sorted(train[column].dropna().astype(str).unique())
+                values = X[column].astype("object").astype(str).where(X[column].notna())
+                X[column] = pd.Categorical(values.where(values.isin(levels)), categories=levels)
         return X
 
     if task == "regression":
