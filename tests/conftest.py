@@ -13,7 +13,9 @@ REPO = Path(__file__).resolve().parent.parent
 DATASETS = REPO / "datasets"
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess:
     """`automl ARGS` in a fresh interpreter, as a user would run it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("AUTOML_DEBUG", None)

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automl_cli.errors import AutoMLError, DataError
-from automl_cli.meta.store import Evaluation, MetaBase, Task, data_fingerprint
+from automl_cli.meta.fingerprint import data_fingerprint
+from automl_cli.meta.records import Evaluation, Task
+from automl_cli.meta.store import MetaBase
 from automl_cli.meta.warmstart import adapt_config, family, known_tasks, learner_key
 from automl_cli.optimize.base import Job, Optimizer
 

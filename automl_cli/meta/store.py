@@ -16,24 +16,25 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from automl_cli.bundle import library_versions as bundle_library_versions
 from automl_cli.errors import MetabaseError
+from automl_cli.meta.records import (
+    STATUS_OK,
+    TASK_TYPES,
+    Evaluation,
+    EvaluationRecord,
+    Task,
+    TaskRecord,
+)
 
 SCHEMA_VERSION = 1
 APPLICATION = "automl-cli"
 BUSY_TIMEOUT_S = 60.0
-TASK_TYPES = ("binary", "multiclass", "regression")
-STATUS_OK = "ok"
 _MAGIC = b"SQLite format 3\x00"
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -54,70 +55,6 @@ _TASK_FIELDS += ("meta_features", "features_version")
 _EVAL_FIELDS = ("config", "algorithm", "budget", "loss", "metric", "space_version", "status")
 _EVAL_FIELDS += ("runtime", "seed", "library_versions")
 _RESTORE = "restore it from a backup, or move it away to start a new base"
-
-
-@cache
-def _versions() -> tuple[tuple[str, str], ...]:
-    return tuple(bundle_library_versions().items())
-
-
-def library_versions() -> dict[str, str]:
-    """The versions a model file records too; they decide if a stored config still holds.
-
-    Looked up once per process, since every evaluation carries them.
-    """
-    return dict(_versions())
-
-
-@dataclass(frozen=True)
-class Task:
-    """A task as the knowledge base describes it; meta-features map names to floats or NaN."""
-
-    name: str
-    fingerprint: str
-    task_type: str
-    target: str
-    n_rows: int
-    n_features: int
-    meta_features: dict[str, float]
-    features_version: int
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    """A stored task with its bookkeeping; best_loss is inf while it has no successful run."""
-
-    task: Task
-    created: str
-    updated: str
-    n_evaluations: int
-    best_loss: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One evaluated configuration; a failed trial has loss inf (stored as NULL)."""
-
-    config: dict[str, Any]
-    algorithm: str
-    budget: float
-    loss: float
-    metric: str
-    space_version: str
-    status: str = STATUS_OK
-    runtime: float = math.nan
-    seed: int | None = None
-    library_versions: dict[str, str] = field(default_factory=library_versions)
-
-
-@dataclass(frozen=True)
-class EvaluationRecord:
-    """A stored evaluation: its row id, the task it belongs to and when it was written."""
-
-    id: int
-    task_name: str
-    created: str
-    evaluation: Evaluation
 
 
 class MetaBase:
@@ -442,35 +379,6 @@ def _publish(tmp: Path, dst: Path) -> None:
         if dst.exists():
             raise FileExistsError(dst) from None
         os.replace(tmp, dst)
-
-
-def data_fingerprint(X: pd.DataFrame, y: np.ndarray) -> str:
-    """A SHA-256 of the data content, the same whatever the order of rows and columns.
-
-    Order-insensitive on purpose: a shuffled or column-reordered export of the same table is
-    the same task. Each row (features and target) is hashed with pandas' fixed-key row hash;
-    the sorted row hashes, the column names and kinds (numeric or not) and the target's kind
-    (class codes or floats) feed the digest. Numeric columns are compared as float64.
-    """
-    columns: dict[str, Any] = {}
-    kinds = []
-    for position, name in enumerate(sorted(X.columns, key=str)):
-        column = X[name]
-        numeric = pd.api.types.is_numeric_dtype(column.dtype)
-        kinds.append([str(name), "numeric" if numeric else "text"])
-        columns[f"c{position}"] = (
-            column.to_numpy(dtype=np.float64, na_value=np.nan)
-            if numeric
-            else column.astype(object).to_numpy()
-        )
-    target = np.asarray(y)
-    target_kind = "float" if target.dtype.kind == "f" else "codes"
-    columns["target"] = target.astype(np.float64 if target_kind == "float" else np.int64)
-    frame = pd.DataFrame(columns)
-    row_hashes = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-    digest = sha256(json.dumps([kinds, target_kind, len(frame)]).encode())
-    digest.update(row_hashes.astype("<u8").tobytes())
-    return digest.hexdigest()
 
 
 def _encode(name: str, value: Any) -> Any:

@@ -335,8 +335,8 @@ def plan_warm_start(
     default configs and says why.
     """
     from automl_cli.meta.features import compute_meta_features
+    from automl_cli.meta.fingerprint import data_fingerprint
     from automl_cli.meta.locate import open_for_reading, read_path
-    from automl_cli.meta.store import data_fingerprint
 
     started = time.perf_counter()
     try:

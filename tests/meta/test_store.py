@@ -15,15 +15,9 @@ import pandas as pd
 import pytest
 
 from automl_cli.errors import MetabaseError
-from automl_cli.meta.store import (
-    SCHEMA_VERSION,
-    Evaluation,
-    MetaBase,
-    Task,
-    copy_base,
-    data_fingerprint,
-    library_versions,
-)
+from automl_cli.meta.fingerprint import data_fingerprint
+from automl_cli.meta.records import Evaluation, Task, library_versions
+from automl_cli.meta.store import SCHEMA_VERSION, MetaBase, copy_base
 
 
 def make_task(name: str = "iris", fingerprint: str = "f1", **changes: object) -> Task:
@@ -189,7 +183,8 @@ def test_remove_task_takes_its_evaluations_along(base_path: Path) -> None:
 WRITER = """
 import sys, time
 from pathlib import Path
-from automl_cli.meta.store import Evaluation, MetaBase, Task
+from automl_cli.meta.records import Evaluation, Task
+from automl_cli.meta.store import MetaBase
 path, tag, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 Path(go.parent / f"ready-{tag}").touch()
 while not go.exists():

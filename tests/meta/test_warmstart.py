@@ -14,7 +14,9 @@ from ConfigSpace import Configuration
 
 from automl_cli.data import load_training_data
 from automl_cli.meta.features import FEATURES_VERSION, compute_meta_features
-from automl_cli.meta.store import Evaluation, MetaBase, Task, data_fingerprint
+from automl_cli.meta.fingerprint import data_fingerprint
+from automl_cli.meta.records import Evaluation, Task
+from automl_cli.meta.store import MetaBase
 from automl_cli.meta.warmstart import (
     MAX_CONFIGS,
     KnownTask,
