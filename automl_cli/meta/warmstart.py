@@ -13,7 +13,10 @@ zero-shot portfolios (Wang et al. 2021):
    when no neighbour is close: each step adds the config that most lowers the sum over tasks
    of the best normalized loss so far (0 = the task's best config, 1 = its median config or
    never evaluated there).
-4. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
+4. The queue starts with LightGBM's library defaults (cheap and strong, the cold start's
+   first config too), so the first model comes as early as without a warm start; configs that
+   ran much slower than the median config of their tasks go last.
+5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
 A stored task with the same data fingerprint as the new data is never used (no leakage).
@@ -278,6 +281,7 @@ def plan_for(
     """The warm start for a described task, from already loaded knowledge."""
     from automl_cli.optimize.base import Observation
     from automl_cli.space import default_configs
+    from automl_cli.space.definition import DEFAULT_ALGORITHM
 
     pool = [t for t in tasks if family(t.task_type) == family(task_type)]
     pool = [t for t in pool if t.fingerprint != fingerprint]
@@ -300,6 +304,10 @@ def plan_for(
             offer(config)
     costly = {key: _costly(key, pool) for key in configs}
     order = sorted(configs, key=lambda key: costly[key])  # stable: plan order within a tier
+    first = adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
+    if first is not None:  # library defaults first: a model as soon as in a cold start
+        configs.setdefault(learner_key(first), first)
+        order = [learner_key(first)] + [key for key in order if key != learner_key(first)]
     history = []
     for task, _ in used:
         for key, loss in task.normalized().items():

@@ -157,7 +157,8 @@ def test_plan_uses_close_neighbours_first_and_falls_back_to_the_portfolio(descri
     far = known("far", {"k3": 0.1, "k4": 0.3}, **{k: 3 * v + 1 for k, v in features.items()})
     plan = plan_for(features, "binary", fingerprint, space, [twin, far], "test")
     assert [name for name, _ in plan.neighbours] == ["twin"]
-    assert plan.configs[0]["lightgbm:num_leaves"] == 4  # the twin's best goes first
+    assert plan.configs[0] == adapt_config({"algorithm": "lightgbm"}, space)  # cheap first
+    assert plan.configs[1]["lightgbm:num_leaves"] == 4  # then the twin's best
     assert len({learner_key(c) for c in plan.configs}) == len(plan.configs) <= MAX_CONFIGS
     assert all(valid_in(c, space) for c in plan.configs)
     assert plan.history and all(0.0 <= o.loss <= 1.0 and o.budget == 1.0 for o in plan.history)
@@ -246,7 +247,7 @@ def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> No
     data, features, fingerprint = described["breast_cancer"]
     space = space_of(data)
     twin = KnownTask("twin", "binary", "fp-twin", dict(features))
-    for config, loss in zip(default_configs(space)[:3], (0.1, 0.2, 0.3), strict=True):
+    for config, loss in zip(default_configs(space)[1:4], (0.1, 0.2, 0.3), strict=True):
         twin.configs[learner_key(config)] = config
         twin.losses[learner_key(config)] = loss
     slow_best = twin.ranked()[0]  # the best config, but ten times the median's seconds
@@ -254,4 +255,4 @@ def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> No
     assert twin.relative_cost(slow_best) == pytest.approx(10.0)
     plan = plan_for(features, "binary", fingerprint, space, [twin], "test")
     keys = [learner_key(c) for c in plan.configs]
-    assert keys[-1] == slow_best and keys[0] == twin.ranked()[1]
+    assert keys[-1] == slow_best and keys[1] == twin.ranked()[1]
