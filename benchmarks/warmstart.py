@@ -159,7 +159,23 @@ def run_one(
     }
 
 
-def normalize(results: list[dict], peers: pd.DataFrame) -> pd.DataFrame:
+def constant_score(row: pd.Series, test_rows: list[int]) -> float:
+    """The test score of predicting the training class shares (or mean): normalized 0."""
+    data = pd.read_csv(SHARED / "datasets" / row["file"])
+    target, task = row["target"], row["task"]
+    is_test = np.zeros(len(data), dtype=bool)
+    is_test[test_rows] = True
+    train, test = data.loc[~is_test, target], data.loc[is_test, target]
+    if task == "regression":
+        return test_metric(task, test, np.full(len(test), train.mean()), [])
+    classes = sorted(train.unique().tolist())
+    shares = train.value_counts(normalize=True).reindex(classes).to_numpy()
+    return test_metric(task, test, np.tile(shares, (len(test), 1)), classes)
+
+
+def normalize(
+    results: list[dict], peers: pd.DataFrame, constants: dict[str, float]
+) -> pd.DataFrame:
     """One row per (dataset, seed, mode, checkpoint) with the normalized test score."""
     rows = []
     for r in results:
@@ -184,16 +200,17 @@ def normalize(results: list[dict], peers: pd.DataFrame) -> pd.DataFrame:
         higher = HIGHER_IS_BETTER[row.task]
         pool = list(mine) + list(theirs[theirs.system != "constant"].score)
         best = max(pool) if higher else min(pool)
-        constant = theirs[theirs.system == "constant"].score
-        base = float(constant.iloc[0]) if len(constant) else (0.5 if higher else np.nan)
+        base = constants[row.dataset]
         value = 0.0 if pd.isna(row.score) else (row.score - base) / (best - base)
         norms.append(max(value, 0.0) if np.isfinite(value) else np.nan)
     frame["norm"] = norms
     return frame
 
 
-def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -> str:
-    frame = normalize(results, peers)
+def render(
+    results: list[dict], peers: pd.DataFrame, constants: dict, args: argparse.Namespace
+) -> str:
+    frame = normalize(results, peers, constants)
     per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm")
     lines = [
         f"# Warm start vs cold start, leave-one-dataset-out, {args.budget:g} s, seeds "
@@ -222,7 +239,7 @@ def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -
         "",
         "Per dataset (warm / cold normalized score at 10 %, 25 %, 50 %, 100 %):",
         "",
-        "| dataset | 10 % | 25 % | 50 % | 100 % | neighbours (seed 0) |",
+        "| dataset | 10 % | 25 % | 50 % | 100 % | neighbours (first run with a model file) |",
         "|---|---|---|---|---|---|",
     ]
     for name in dict.fromkeys(r["dataset"] for r in results):
@@ -230,11 +247,18 @@ def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -
         for share in CHECKPOINTS:
             w, c = per.loc[(name, share), True], per.loc[(name, share), False]
             cells.append(f"{w:.3f} / {c:.3f}")
-        warm = [r for r in results if r["dataset"] == name and r["warm"] and "error" not in r]
+        warm = [r for r in results if r["dataset"] == name and r["warm"] and r.get("warm_seconds")]
         near = ", ".join(
             f"{n['task']} ({n['distance']:.2f})" for n in (warm[0]["neighbours"] if warm else [])
         )
-        lines.append(f"| {name} | {' | '.join(cells)} | {near or 'none: portfolio'} |")
+        near = near or ("none: portfolio" if warm else "not recorded (no model file)")
+        lines.append(f"| {name} | {' | '.join(cells)} | {near} |")
+    refit_failed = sum(bool(r.get("note")) for r in results if "error" not in r)
+    lines += [
+        "",
+        f"{refit_failed} of {len(results)} runs ended without a model file (the final refit did "
+        "not fit in the time left); their trial logs are scored all the same.",
+    ]
     errors = [r for r in results if "error" in r]
     if errors:
         lines += ["", "Failed runs:", ""]
@@ -375,7 +399,9 @@ def main() -> None:
                     handle.write(json.dumps(result) + "\n")
                 results.append(result)
     results = [r for r in results if r["dataset"] in args.datasets and r["seed"] in args.seeds]
-    args.out.write_text(render(results, peers, args) + offline_ranking(args.metabase))
+    constants = {n: constant_score(manifest.loc[n], test_rows[n]) for n in args.datasets}
+    text = render(results, peers, constants, args) + offline_ranking(args.metabase)
+    args.out.write_text(text)
     print(f"written {args.out}")
 
 
