@@ -214,18 +214,23 @@ def _search_deadline(evaluator, hard_end: float, time_budget: float, refit: bool
 
 
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
-    """Refit the best trial that can be refitted in the time left; fall back down the ranks."""
+    """Refit the best trial that can be refitted in the time left; fall back down the ranks.
+
+    The last resort is the successful config that is cheapest to refit, given at least a
+    second even when the clock has run out: a slightly late model beats no model.
+    """
     from automl_cli.execute import RefitError
     from automl_cli.search import REFIT_SAFETY
 
-    candidates = ranked[:5]
+    cheapest = min(ranked, key=evaluator.refit_estimate)
+    candidates = [*ranked[:5], cheapest]
     for position, trial in enumerate(candidates):
         left = refit_end - time.monotonic()
         last = position == len(candidates) - 1
         if evaluator.refit_estimate(trial) * REFIT_SAFETY > left and not last:
             continue
         try:
-            return executor.refit(trial.config, left, n_threads), trial
+            return executor.refit(trial.config, max(left, 1.0), n_threads), trial
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
     raise AutoMLError("no model could be refitted on all rows within the time budget; raise "
