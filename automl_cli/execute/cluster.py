@@ -225,7 +225,7 @@ class DaskExecutor:
         except distributed.client.FutureCancelledError as error:
             return failed_result(task.job, "cancelled", f"cancelled on the cluster: {error}")
         except Exception as error:  # the task itself failed: a failed trial, not a failed run
-            killed = type(error).__name__ == "KilledWorker"
+            killed = isinstance(error, distributed.KilledWorker)
             reason = "worker died: " if killed else ""
             return failed_result(
                 task.job,

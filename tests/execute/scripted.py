@@ -29,10 +29,13 @@ def _act(config: dict[str, Any]) -> float:
     action = config["action"]
     if action == "sleep":
         time.sleep(config["seconds"])
-    elif action == "allocate":
-        block = np.ones(int(config["mb"] * 2**20), dtype=np.uint8)  # touched, so resident
+    elif action == "allocate":  # 50 MB every 0.1 s, each block touched so that it is resident
+        blocks = []
+        while len(blocks) * 50 < config["mb"]:
+            blocks.append(np.ones(50 * 2**20, dtype=np.uint8))
+            time.sleep(0.1)
         time.sleep(config.get("hold", 30.0))
-        return float(block[-1])
+        return float(len(blocks))
     elif action == "abort":
         os.abort()
     elif action == "threads":
@@ -43,6 +46,11 @@ def _act(config: dict[str, Any]) -> float:
         return float(os.getpid())
     elif action == "fail":
         raise ValueError("this config cannot be fitted")
+    elif action == "spin":  # pure CPU, no memory traffic: what the cores alone give
+        total = 0
+        for step in range(config["steps"]):
+            total += step
+        return float(total > 0)
     return float(config.get("score", 0.5))
 
 

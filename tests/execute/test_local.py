@@ -91,7 +91,7 @@ def test_trial_past_its_memory_limit_is_stopped(pool):
     result = results[10]
     assert result.status == "memory"
     used = float(result.error.split("stopped at ")[1].split(" MB")[0])
-    assert MEMORY_LIMIT_MB < used < MEMORY_LIMIT_MB + 300  # stopped soon after the limit
+    assert MEMORY_LIMIT_MB < used < MEMORY_LIMIT_MB + 200  # stopped soon after the limit
     assert run_all(pool, [Job(11, config("ok"), 1.0)])[11].ok
 
 
