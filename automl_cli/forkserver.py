@@ -8,7 +8,10 @@ it must not pull in the libraries it preloads.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+from collections.abc import Iterator
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
@@ -22,7 +25,27 @@ def context() -> BaseContext:
     return forkserver_context
 
 
+@contextlib.contextmanager
+def worker_environment() -> Iterator[None]:
+    """OpenMP threads that sleep when idle, for the forkserver (and so every worker).
+
+    Idle OpenMP threads spin by default; on a busy machine a 2-thread HistGradientBoosting fit
+    then runs 20 times slower than with 1 thread. The variable must be set before the native
+    libraries load, which happens in the forkserver, so it is set while the forkserver starts;
+    a value the user set is kept.
+    """
+    if "OMP_WAIT_POLICY" in os.environ:
+        yield
+        return
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        yield
+    finally:
+        os.environ.pop("OMP_WAIT_POLICY", None)
+
+
 def start_early() -> None:
     """Start the forkserver now; it preloads in the background until the first worker starts."""
     context()
-    forkserver.ensure_running()
+    with worker_environment():
+        forkserver.ensure_running()

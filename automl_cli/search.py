@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from automl_cli.evaluate import TrialResult
-from automl_cli.execute import ProcessExecutor
+from automl_cli.execute import Executor
 from automl_cli.optimize import Job, Optimizer
 
 REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
@@ -72,7 +72,7 @@ class TrialLog:
 
 def run_search(
     optimizer: Optimizer,
-    executor: ProcessExecutor,
+    executor: Executor,
     *,
     n_workers: int,
     search_end: Callable[[list[TrialResult]], float],

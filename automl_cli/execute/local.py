@@ -86,25 +86,6 @@ def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None
 
 
 @contextlib.contextmanager
-def _worker_environment() -> Iterator[None]:
-    """OpenMP threads that sleep when idle, for the forkserver (and so every worker).
-
-    Idle OpenMP threads spin by default; on a busy machine a 2-thread HistGradientBoosting fit
-    then runs 20 times slower than with 1 thread. The variable must be set before the native
-    libraries load, which happens in the forkserver, so it is set while the forkserver starts;
-    a value the user set is kept.
-    """
-    if "OMP_WAIT_POLICY" in os.environ:
-        yield
-        return
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        yield
-    finally:
-        os.environ.pop("OMP_WAIT_POLICY", None)
-
-
-@contextlib.contextmanager
 def _children_allowed() -> Iterator[None]:
     """Let a daemonic process (a Dask worker under its nanny) start our worker processes.
 
@@ -150,7 +131,7 @@ class ProcessExecutor:
             args=(child_end, self._evaluator, self._n_threads),
             daemon=True,
         )
-        with _children_allowed(), _worker_environment():
+        with _children_allowed(), forkserver.worker_environment():
             process.start()
         child_end.close()
         return _Worker(process, parent_end)
