@@ -13,9 +13,12 @@ every worker busy.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -84,9 +87,9 @@ def run_search(
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
 
     Running trials are cancelled at the end: they are neither told nor logged, since their
-    loss is unknown rather than bad. KeyboardInterrupt stops the search
-    the same way and is re-raised once the executor is quiet, with `state` holding every
-    finished trial.
+    loss is unknown rather than bad. Ctrl-C stops the search the same way, at the loop's next
+    turn (so never halfway through a message to a worker), and is re-raised as
+    KeyboardInterrupt once the executor is quiet, with `state` holding every finished trial.
     """
     ordered = max_trials is not None
     untold: list[Job] = []  # asked, not yet told, in ask order
@@ -98,38 +101,42 @@ def run_search(
         if log is not None:
             log.write(result)
 
+    stop = threading.Event()
     try:
-        while True:
-            now = time.monotonic()
-            end = search_end(state.trials)
-            if now >= end:
-                state.stopped_by = "time"
-                break
-            exhausted = False
-            while executor.free and (max_trials is None or launched < max_trials):
-                if ordered and len(untold) >= n_workers:
+        with _sigint_sets(stop):
+            while not stop.is_set():
+                now = time.monotonic()
+                end = search_end(state.trials)
+                if now >= end:
+                    state.stopped_by = "time"
                     break
-                job = optimizer.ask()
-                if job is None:
-                    exhausted = True
+                exhausted = False
+                while executor.free and (max_trials is None or launched < max_trials):
+                    if ordered and len(untold) >= n_workers:
+                        break
+                    job = optimizer.ask()
+                    if job is None:
+                        exhausted = True
+                        break
+                    executor.submit(job)
+                    untold.append(job)
+                    launched += 1
+                state.running = executor.running
+                on_event(state)
+                if not untold:
+                    state.stopped_by = "exhausted" if exhausted else "trials"
                     break
-                executor.submit(job)
-                untold.append(job)
-                launched += 1
-            state.running = executor.running
-            on_event(state)
-            if not untold:
-                state.stopped_by = "exhausted" if exhausted else "trials"
-                break
-            if not (ordered and untold[0].id in arrived):
-                for result in executor.collect(timeout=max(0.0, end - time.monotonic())):
-                    record(result)
-                    arrived[result.job_id] = result
-            ready = untold[:1] if ordered else list(untold)
-            for job in ready:
-                if job.id in arrived:
-                    untold.remove(job)
-                    optimizer.tell(job, arrived.pop(job.id).loss)
+                if not (ordered and untold[0].id in arrived):
+                    for result in executor.collect(timeout=max(0.0, end - time.monotonic())):
+                        record(result)
+                        arrived[result.job_id] = result
+                ready = untold[:1] if ordered else list(untold)
+                for job in ready:
+                    if job.id in arrived:
+                        untold.remove(job)
+                        optimizer.tell(job, arrived.pop(job.id).loss)
+            if stop.is_set():
+                state.stopped_by = "interrupted"
     except KeyboardInterrupt:
         state.stopped_by = "interrupted"
     finally:
@@ -139,6 +146,22 @@ def run_search(
     if state.stopped_by == "interrupted":
         raise KeyboardInterrupt
     return state
+
+
+@contextlib.contextmanager
+def _sigint_sets(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, Ctrl-C sets `stop` instead of raising wherever the code happens to be.
+
+    Only the main thread can own signal handlers; elsewhere Ctrl-C keeps its usual meaning.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
