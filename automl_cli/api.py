@@ -53,8 +53,9 @@ class FitOptions:
     def check(self) -> None:
         """Option values that no search could use, refused before any work."""
         if not math.isfinite(self.time_budget) or self.time_budget <= 0:
-            raise UsageError(f"--time-budget must be a positive number of seconds, got "
-                             f"{self.time_budget:g}")
+            raise UsageError(
+                f"--time-budget must be a positive number of seconds, got {self.time_budget:g}"
+            )
         if self.max_trials is not None and self.max_trials < 1:
             raise UsageError(f"--max-trials must be at least 1, got {self.max_trials}")
         if self.n_jobs is not None and self.n_jobs < 1:
@@ -66,11 +67,15 @@ class FitOptions:
         if self.trial_time_limit is not None and self.trial_time_limit <= 0:
             raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
         if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
-            raise UsageError(f"--trial-memory-limit must be a positive number of MB, got "
-                             f"{self.trial_memory_limit:g}")
+            raise UsageError(
+                f"--trial-memory-limit must be a positive number of MB, got "
+                f"{self.trial_memory_limit:g}"
+            )
         if self.early_stopping and self.optimizer not in EARLY_STOPPING_STRATEGIES:
-            raise UsageError(f"--early-stopping works with {', '.join(EARLY_STOPPING_STRATEGIES)}"
-                             f" only, not {self.optimizer}; drop it or pick one of those")
+            raise UsageError(
+                f"--early-stopping works with {', '.join(EARLY_STOPPING_STRATEGIES)}"
+                f" only, not {self.optimizer}; drop it or pick one of those"
+            )
 
 
 @dataclass
@@ -84,8 +89,10 @@ class FitResult:
 def auto_min_budget(n_train: int, eta: int) -> float:
     """The smallest eta^-k (down to 1/27) that still trains on MIN_ROWS_AT_MIN_BUDGET rows."""
     budget = 1.0
-    while budget / eta >= DEEPEST_MIN_BUDGET - 1e-12 and n_train * budget / eta >= \
-            MIN_ROWS_AT_MIN_BUDGET:
+    while (
+        budget / eta >= DEEPEST_MIN_BUDGET - 1e-12
+        and n_train * budget / eta >= MIN_ROWS_AT_MIN_BUDGET
+    ):
         budget /= eta
     return budget
 
@@ -119,13 +126,16 @@ def fit(
         on_notice(notice)
 
     evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
-    space = build_space(dataset.task, len(dataset.y), len(dataset.schema.feature_names),
-                        len(dataset.schema.categorical))
+    space = build_space(
+        dataset.task,
+        len(dataset.y),
+        len(dataset.schema.feature_names),
+        len(dataset.schema.categorical),
+    )
     min_budget = options.min_budget
     if min_budget is None:
         min_budget = auto_min_budget(evaluator.n_train, options.eta)
-    optimizer, warm_start = _warm_started_optimizer(dataset, space, min_budget, options,
-                                                    on_notice)
+    optimizer, warm_start = _warm_started_optimizer(dataset, space, min_budget, options, on_notice)
     time_budget = options.time_budget
     trial_limit = options.trial_time_limit
     if trial_limit is None:
@@ -136,14 +146,26 @@ def fit(
     state = SearchState(started=started, time_budget=time_budget)
     interrupted = False
     lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
-    with create_executor(evaluator, options.n_jobs, cluster=options.cluster,
-                         trial_time_limit=trial_limit,
-                         memory_limit_mb=options.trial_memory_limit) as executor:
+    with create_executor(
+        evaluator,
+        options.n_jobs,
+        cluster=options.cluster,
+        trial_time_limit=trial_limit,
+        memory_limit_mb=options.trial_memory_limit,
+    ) as executor:
         n_workers = executor.n_workers
         log = TrialLog(options.trial_log)  # opened once the executor stands: no empty log
         try:
-            run_search(optimizer, executor, n_workers=n_workers, search_end=search_end,
-                       max_trials=options.max_trials, log=log, state=state, on_event=on_event)
+            run_search(
+                optimizer,
+                executor,
+                n_workers=n_workers,
+                search_end=search_end,
+                max_trials=options.max_trials,
+                log=log,
+                state=state,
+                on_event=on_event,
+            )
         except KeyboardInterrupt:
             interrupted = True
         except ClusterError as error:
@@ -162,8 +184,7 @@ def fit(
             # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
             # less a margin for writing the file and shutting the workers down
             refit_end = hard_end + 0.1 * time_budget + 3.0
-            model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers,
-                                      on_notice)
+            model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers, on_notice)
 
     manifest = _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start)
     if options.out is not None:
@@ -182,9 +203,15 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
 
     stopping = {"early_stopping": True} if options.early_stopping else {}
     try:
-        optimizer = create_optimizer(options.optimizer, space, min_budget=min_budget,
-                                     max_budget=1.0, eta=options.eta, seed=options.seed,
-                                     **stopping)
+        optimizer = create_optimizer(
+            options.optimizer,
+            space,
+            min_budget=min_budget,
+            max_budget=1.0,
+            eta=options.eta,
+            seed=options.seed,
+            **stopping,
+        )
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not options.warm_start:
@@ -233,17 +260,19 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
             return executor.refit(trial.config, max(left, 1.0), n_threads), trial
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
-    raise AutoMLError("no model could be refitted on all rows within the time budget; raise "
-                      "--time-budget")
+    raise AutoMLError(
+        "no model could be refitted on all rows within the time budget; raise --time-budget"
+    )
 
 
 def _no_success_message(trials: list[TrialResult], time_budget: float) -> str:
     if not trials:
-        return (f"no trial finished within the time budget of {time_budget:g} s; raise "
-                "--time-budget")
+        return f"no trial finished within the time budget of {time_budget:g} s; raise --time-budget"
     reason, _ = Counter((t.error or t.status).split(" (at ")[0] for t in trials).most_common(1)[0]
-    return (f"all {len(trials)} trials failed (most often: {reason}); check the data, or raise "
-            "--time-budget if they ran out of time")
+    return (
+        f"all {len(trials)} trials failed (most often: {reason}); check the data, or raise "
+        "--time-budget if they ran out of time"
+    )
 
 
 def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start) -> dict:
@@ -294,8 +323,9 @@ def predict(model_path: str | Path, data: str | Path) -> tuple[pd.DataFrame, lis
     X = schema.features(frame)
     task = manifest["task"]
     if task == "regression":
-        return pd.DataFrame({"prediction": predict_scores(loaded.model, X, task, 0)}), \
-            loaded.warnings
+        return pd.DataFrame(
+            {"prediction": predict_scores(loaded.model, X, task, 0)}
+        ), loaded.warnings
     classes = manifest["classes"]
     proba = predict_scores(loaded.model, X, task, len(classes))
     proba = proba / proba.sum(axis=1, keepdims=True)

@@ -76,23 +76,30 @@ def load(path: str | Path) -> Bundle:
     manifest, payload = _open(path, with_model=True)
     notes = _version_notes(manifest.get("libraries", {}))
     if hashlib.sha256(payload).hexdigest() != manifest.get("model_sha256"):
-        raise BundleError(f"{path}: the model does not match its manifest's checksum (the file "
-                          "was altered or damaged); retrain with `automl fit`")
+        raise BundleError(
+            f"{path}: the model does not match its manifest's checksum (the file "
+            "was altered or damaged); retrain with `automl fit`"
+        )
     try:
         untrusted = set(skops.io.get_untrusted_types(data=payload))
     except Exception as error:
-        raise BundleError(f"{path}: the model part cannot be read ({error}); retrain with "
-                          "`automl fit`") from None
+        raise BundleError(
+            f"{path}: the model part cannot be read ({error}); retrain with `automl fit`"
+        ) from None
     foreign = sorted(untrusted - set(TRUSTED_TYPES))
     if foreign:
-        raise BundleError(f"{path}: refused, the model holds types this tool never writes "
-                          f"({', '.join(foreign[:3])}); only load files made by `automl fit`")
+        raise BundleError(
+            f"{path}: refused, the model holds types this tool never writes "
+            f"({', '.join(foreign[:3])}); only load files made by `automl fit`"
+        )
     try:
         model = skops.io.loads(payload, trusted=sorted(untrusted))
     except Exception as error:
         hint = "; ".join(notes) or "the file may be damaged"
-        raise BundleError(f"{path}: the model cannot be loaded ({type(error).__name__}: "
-                          f"{error}); {hint}; retrain with `automl fit`") from None
+        raise BundleError(
+            f"{path}: the model cannot be loaded ({type(error).__name__}: "
+            f"{error}); {hint}; retrain with `automl fit`"
+        ) from None
     return Bundle(manifest, model, notes)
 
 
@@ -110,8 +117,10 @@ def _open(path: str | Path, with_model: bool) -> tuple[dict[str, Any], bytes]:
     except BundleError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeDecodeError):
-        raise BundleError(f"{path} is not a model file written by automl-cli; give the file "
-                          "written by `automl fit --out`") from None
+        raise BundleError(
+            f"{path} is not a model file written by automl-cli; give the file "
+            "written by `automl fit --out`"
+        ) from None
     return manifest, payload
 
 
@@ -121,8 +130,10 @@ def _check_format_version(path: Path, manifest: dict[str, Any]) -> None:
         raise ValueError("no format version")
     if version > FORMAT_VERSION:
         writer = manifest.get("libraries", {}).get("automl-cli", "a newer version")
-        raise BundleError(f"{path} was written by automl-cli {writer} (model format "
-                          f"{version}); this is format {FORMAT_VERSION}: upgrade automl-cli")
+        raise BundleError(
+            f"{path} was written by automl-cli {writer} (model format "
+            f"{version}); this is format {FORMAT_VERSION}: upgrade automl-cli"
+        )
 
 
 def _version_notes(saved: dict[str, str]) -> list[str]:

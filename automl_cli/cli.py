@@ -39,36 +39,65 @@ def fit(
     data: Annotated[Path, typer.Argument(help="Training CSV with a header row.")],
     target: Annotated[str, typer.Option("--target", help="Column to predict.")],
     task: Annotated[Task, typer.Option(help="Task type; auto detects it from the target.")] = (
-        "auto"),
-    metric: Annotated[str | None, typer.Option(
-        help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae or r2; default: "
-        "roc_auc (binary), log_loss (multiclass), rmse (regression).")] = None,
-    time_budget: Annotated[float, typer.Option(
-        help="Seconds for the whole run, refit included.")] = 300.0,
+        "auto"
+    ),
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae or r2; default: "
+            "roc_auc (binary), log_loss (multiclass), rmse (regression)."
+        ),
+    ] = None,
+    time_budget: Annotated[
+        float, typer.Option(help="Seconds for the whole run, refit included.")
+    ] = 300.0,
     max_trials: Annotated[int | None, typer.Option(help="Stop after this many trials.")] = None,
     optimizer: Annotated[OptimizerName, typer.Option(help="Search strategy.")] = "bohb",
-    n_jobs: Annotated[int | None, typer.Option(
-        help="Trials run at once, one core each (default: all cores).")] = None,
+    n_jobs: Annotated[
+        int | None, typer.Option(help="Trials run at once, one core each (default: all cores).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
     eta: Annotated[int, typer.Option(help="Keep the best 1/eta at each rung.")] = 3,
-    min_budget: Annotated[float | None, typer.Option(
-        help="Smallest fraction of training rows a trial fits on (default: automatic).")] = None,
-    trial_time_limit: Annotated[float | None, typer.Option(
-        help="Seconds after which one trial is stopped (default: max(10, budget/4)).")] = None,
-    trial_memory_limit: Annotated[float | None, typer.Option(
-        help="MB of memory after which one trial is stopped (default: no limit).")] = None,
-    cluster: Annotated[str | None, typer.Option(
-        help="Run trials on the Dask cluster at this scheduler address (tcp://HOST:PORT).")] = None,
+    min_budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Smallest fraction of training rows a trial fits on (default: automatic)."
+        ),
+    ] = None,
+    trial_time_limit: Annotated[
+        float | None,
+        typer.Option(help="Seconds after which one trial is stopped (default: max(10, budget/4))."),
+    ] = None,
+    trial_memory_limit: Annotated[
+        float | None,
+        typer.Option(help="MB of memory after which one trial is stopped (default: no limit)."),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Run trials on the Dask cluster at this scheduler address (tcp://HOST:PORT)."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the model file.")] = Path(
-        "model.automl"),
-    metabase: Annotated[Path | None, typer.Option(
-        help="Knowledge base to warm-start from (default: $AUTOML_METABASE, else the user "
-        "data folder, else the shipped base).")] = None,
-    no_warm_start: Annotated[bool, typer.Option(
-        "--no-warm-start", help="Start from the space's default configs only.")] = False,
-    early_stopping: Annotated[bool, typer.Option(
-        help="Stop configs whose learning curve predicts a loss clearly worse than the best "
-        "(hyperband, bohb and asha only).")] = False,
+        "model.automl"
+    ),
+    metabase: Annotated[
+        Path | None,
+        typer.Option(
+            help="Knowledge base to warm-start from (default: $AUTOML_METABASE, else the user "
+            "data folder, else the shipped base)."
+        ),
+    ] = None,
+    no_warm_start: Annotated[
+        bool, typer.Option("--no-warm-start", help="Start from the space's default configs only.")
+    ] = False,
+    early_stopping: Annotated[
+        bool,
+        typer.Option(
+            help="Stop configs whose learning curve predicts a loss clearly worse than the best "
+            "(hyperband, bohb and asha only)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
@@ -76,30 +105,50 @@ def fit(
     from automl_cli.report import LiveProgress, leaderboard
 
     options = api.FitOptions(
-        target=target, task=task, metric=metric, time_budget=time_budget,
-        max_trials=max_trials, optimizer=optimizer, seed=seed, n_jobs=n_jobs, eta=eta,
-        min_budget=min_budget, trial_time_limit=trial_time_limit,
-        trial_memory_limit=trial_memory_limit, cluster=cluster, out=out,
-        trial_log=out.with_name(out.name + ".trials.jsonl"), metabase=metabase,
-        warm_start=not no_warm_start, early_stopping=early_stopping,
+        target=target,
+        task=task,
+        metric=metric,
+        time_budget=time_budget,
+        max_trials=max_trials,
+        optimizer=optimizer,
+        seed=seed,
+        n_jobs=n_jobs,
+        eta=eta,
+        min_budget=min_budget,
+        trial_time_limit=trial_time_limit,
+        trial_memory_limit=trial_memory_limit,
+        cluster=cluster,
+        out=out,
+        trial_log=out.with_name(out.name + ".trials.jsonl"),
+        metabase=metabase,
+        warm_start=not no_warm_start,
+        early_stopping=early_stopping,
     )
     with LiveProgress(metric, quiet) as progress:
-        result = api.fit(data, options, started=_STARTED, on_event=progress.update,
-                         on_notice=lambda message: quiet or stderr.print(f"note: {message}"))
+        result = api.fit(
+            data,
+            options,
+            started=_STARTED,
+            on_event=progress.update,
+            on_notice=lambda message: quiet or stderr.print(f"note: {message}"),
+        )
     manifest = result.manifest
     if not quiet:
         stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
-    stdout.print(f"model written to {result.out} ({manifest['algorithm']}, validation "
-                 f"{manifest['metric']} {manifest['validation_score']:.4f}, "
-                 f"{manifest['trial_count']} trials)")
+    stdout.print(
+        f"model written to {result.out} ({manifest['algorithm']}, validation "
+        f"{manifest['metric']} {manifest['validation_score']:.4f}, "
+        f"{manifest['trial_count']} trials)"
+    )
 
 
 @app.command()
 def predict(
     model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
     data: Annotated[Path, typer.Argument(help="CSV with the model's feature columns.")],
-    out: Annotated[Path | None, typer.Option(
-        help="Predictions CSV to write (default: print to stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Predictions CSV to write (default: print to stdout).")
+    ] = None,
 ) -> None:
     """Predict every row of DATA with MODEL."""
     from automl_cli import api
@@ -150,8 +199,11 @@ def main(argv: list[str] | None = None) -> None:
             _fail(f"{error.format_message()} (see `automl --help`)", 2)
         if os.environ.get("AUTOML_DEBUG"):
             raise
-        _fail(f"internal error: {type(error).__name__}: {error} (set AUTOML_DEBUG=1 for "
-              "the traceback)", 1)
+        _fail(
+            f"internal error: {type(error).__name__}: {error} (set AUTOML_DEBUG=1 for "
+            "the traceback)",
+            1,
+        )
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -193,13 +193,25 @@ class Evaluator:
                 raise ValueError(f"the metric {self.metric.name} is not finite ({score})")
         except Exception as error:  # a failing trial is a result, never the end of the run
             return TrialResult(
-                job_id, config, budget, math.inf, math.nan, "failed",
-                fit_seconds / len(self.splits), time.perf_counter() - started,
+                job_id,
+                config,
+                budget,
+                math.inf,
+                math.nan,
+                "failed",
+                fit_seconds / len(self.splits),
+                time.perf_counter() - started,
                 error=_describe(error),
             )
         return TrialResult(
-            job_id, config, budget, loss, score, "ok",
-            fit_seconds / len(self.splits), time.perf_counter() - started,
+            job_id,
+            config,
+            budget,
+            loss,
+            score,
+            "ok",
+            fit_seconds / len(self.splits),
+            time.perf_counter() - started,
         )
 
     def fit_final(self, config: dict[str, Any], n_threads: int | None = None) -> Any:

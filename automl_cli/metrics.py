@@ -42,9 +42,7 @@ def _labels(proba: np.ndarray) -> np.ndarray:
 def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
     if proba.shape[1] == 2:
         return float(skm.roc_auc_score(y, proba[:, 1]))
-    return float(
-        skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1]))
-    )
+    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
 
 
 def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:

@@ -17,16 +17,22 @@ def _fmt(value: Any, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) >= 1e4 or abs(value) < 1e-3 else \
-            f"{value:.{digits}f}"
+        return (
+            f"{value:.{digits}g}"
+            if abs(value) >= 1e4 or abs(value) < 1e-3
+            else f"{value:.{digits}f}"
+        )
     return str(value)
 
 
 def config_summary(config: dict[str, Any], limit: int = 4) -> str:
     """The algorithm's own hyperparameters, shortest first, for one table cell."""
     algorithm = config.get("algorithm", "")
-    own = [(k.split(":", 1)[-1], v) for k, v in config.items()
-           if k != "algorithm" and k.startswith(f"{algorithm}:")]
+    own = [
+        (k.split(":", 1)[-1], v)
+        for k, v in config.items()
+        if k != "algorithm" and k.startswith(f"{algorithm}:")
+    ]
     shown = ", ".join(f"{k}={_fmt(v, 3)}" for k, v in own[:limit])
     return shown + (", …" if len(own) > limit else "")
 
@@ -36,8 +42,14 @@ def leaderboard(
 ) -> Table:
     """The best trials (as trial dicts), best first; hyperparameters get the width left over."""
     cells = [
-        [str(rank), str(row["job_id"]), row["algorithm"], f"{row['budget']:.3g}",
-         _fmt(row["score"]), f"{row['fit_seconds']:.2f}"]
+        [
+            str(rank),
+            str(row["job_id"]),
+            row["algorithm"],
+            f"{row['budget']:.3g}",
+            _fmt(row["score"]),
+            f"{row['fit_seconds']:.2f}",
+        ]
         for rank, row in enumerate(rows, start=1)
     ]
     table = Table(title=title, title_justify="left")
@@ -67,11 +79,16 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
         ("features", str(len(manifest["schema"]["columns"]))),
         ("training rows", str(manifest.get("training_rows", "-"))),
         ("algorithm", manifest["algorithm"]),
-        (f"validation {manifest['metric']}", f"{_fmt(manifest['validation_score'])} "
-                                             f"({manifest.get('validation', '')})"),
+        (
+            f"validation {manifest['metric']}",
+            f"{_fmt(manifest['validation_score'])} ({manifest.get('validation', '')})",
+        ),
         ("trials", f"{manifest['trial_count']} ({manifest['failed_trials']} failed)"),
-        ("search", f"{search.get('optimizer')} seed {search.get('seed')}, "
-                   f"{search.get('seconds')} s of {search.get('time_budget')} s"),
+        (
+            "search",
+            f"{search.get('optimizer')} seed {search.get('seed')}, "
+            f"{search.get('seconds')} s of {search.get('time_budget')} s",
+        ),
         ("created", manifest["created"]),
         ("libraries", ", ".join(f"{k} {v}" for k, v in manifest["libraries"].items())),
     ]
@@ -87,8 +104,11 @@ class LiveProgress:
         self.metric = metric
         self.quiet = quiet
         self._progress = Progress(
-            SpinnerColumn(), BarColumn(bar_width=24), TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=True,
+            SpinnerColumn(),
+            BarColumn(bar_width=24),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
         )
         self._task = None
 
@@ -107,10 +127,16 @@ class LiveProgress:
             return
         elapsed = time.monotonic() - state.started
         best = state.best
-        best_text = f"best {self.metric or 'score'} {_fmt(best.score)} ({best.algorithm})" \
-            if best else "no result yet"
+        best_text = (
+            f"best {self.metric or 'score'} {_fmt(best.score)} ({best.algorithm})"
+            if best
+            else "no result yet"
+        )
         running = ", ".join(sorted({j.config.get("algorithm", "?") for j in state.running}))
-        text = (f"{elapsed:5.1f}/{state.time_budget:g} s | trials {len(state.trials)} "
-                f"({state.failed} failed) | {best_text} | running: {running or '-'}")
-        self._progress.update(self._task, completed=min(1.0, elapsed / state.time_budget),
-                              description=text)
+        text = (
+            f"{elapsed:5.1f}/{state.time_budget:g} s | trials {len(state.trials)} "
+            f"({state.failed} failed) | {best_text} | running: {running or '-'}"
+        )
+        self._progress.update(
+            self._task, completed=min(1.0, elapsed / state.time_budget), description=text
+        )

@@ -46,8 +46,9 @@ def test_score(task: str, y_true: pd.Series, predictions: pd.DataFrame, labels: 
     return float(log_loss(codes, proba, labels=range(len(labels))))
 
 
-def lightgbm_default(task: str, train: pd.DataFrame, test: pd.DataFrame, target: str,
-                     labels: list) -> float:
+def lightgbm_default(
+    task: str, train: pd.DataFrame, test: pd.DataFrame, target: str, labels: list
+) -> float:
     import lightgbm
 
     def frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -61,8 +62,9 @@ def lightgbm_default(task: str, train: pd.DataFrame, test: pd.DataFrame, target:
 
     if task == "regression":
         model = lightgbm.LGBMRegressor(verbose=-1, n_jobs=2).fit(frame(train), train[target])
-        return test_score(task, test[target], pd.DataFrame(
-            {"prediction": model.predict(frame(test))}), labels)
+        return test_score(
+            task, test[target], pd.DataFrame({"prediction": model.predict(frame(test))}), labels
+        )
     y = pd.Categorical(train[target].astype(str), categories=[str(x) for x in labels]).codes
     model = lightgbm.LGBMClassifier(verbose=-1, n_jobs=2).fit(frame(train), y)
     proba = np.zeros((len(test), len(labels)))
@@ -71,8 +73,9 @@ def lightgbm_default(task: str, train: pd.DataFrame, test: pd.DataFrame, target:
     return test_score(task, test[target], pd.DataFrame(columns), labels)
 
 
-def run_one(name: str, row: pd.Series, test_rows: list[int], budget: float, seed: int,
-            extra: list[str]) -> dict:
+def run_one(
+    name: str, row: pd.Series, test_rows: list[int], budget: float, seed: int, extra: list[str]
+) -> dict:
     data = pd.read_csv(SHARED / "datasets" / row["file"])
     target, task = row["target"], row["task"]
     is_test = np.zeros(len(data), dtype=bool)
@@ -85,25 +88,58 @@ def run_one(name: str, row: pd.Series, test_rows: list[int], budget: float, seed
         test.drop(columns=target).to_csv(folder / "test.csv", index=False)
         started = time.monotonic()
         fit = subprocess.run(
-            [sys.executable, "-m", "automl_cli", "fit", folder / "train.csv", "--target", target,
-             "--time-budget", str(budget), "--n-jobs", "2", "--seed", str(seed), "--quiet",
-             "--out", folder / "m.automl", *extra], capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "automl_cli",
+                "fit",
+                folder / "train.csv",
+                "--target",
+                target,
+                "--time-budget",
+                str(budget),
+                "--n-jobs",
+                "2",
+                "--seed",
+                str(seed),
+                "--quiet",
+                "--out",
+                folder / "m.automl",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+        )
         fit_seconds = time.monotonic() - started
         if fit.returncode != 0:
             return {"dataset": name, "task": task, "error": fit.stderr.strip()[-300:]}
-        subprocess.run([sys.executable, "-m", "automl_cli", "predict", folder / "m.automl",
-                        folder / "test.csv", "--out", folder / "p.csv"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "automl_cli",
+                "predict",
+                folder / "m.automl",
+                folder / "test.csv",
+                "--out",
+                folder / "p.csv",
+            ],
+            check=True,
+            capture_output=True,
+        )
         manifest = read_manifest(folder / "m.automl")
         predictions = pd.read_csv(folder / "p.csv")
     # labels in the predictions file are as pandas read them back; match by string
     predictions.columns = [str(c) for c in predictions.columns]
     return {
-        "dataset": name, "task": task,
+        "dataset": name,
+        "task": task,
         "automl": test_score(task, test[target], predictions, labels),
         "lgbm_default": lightgbm_default(task, train, test, target, labels),
-        "validation": manifest["validation_score"], "metric": manifest["metric"],
-        "algorithm": manifest["algorithm"], "trials": manifest["trial_count"],
+        "validation": manifest["validation_score"],
+        "metric": manifest["metric"],
+        "algorithm": manifest["algorithm"],
+        "trials": manifest["trial_count"],
         "fit_seconds": fit_seconds,
     }
 
@@ -114,16 +150,18 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
-                        help="further `automl fit` options")
+    parser.add_argument(
+        "--extra", nargs=argparse.REMAINDER, default=[], help="further `automl fit` options"
+    )
     args = parser.parse_args()
     manifest = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name")
     test_rows = json.loads((SHARED / "benchmarks" / "test_rows_seed0.json").read_text())
     peers = pd.read_csv(SHARED / "benchmarks" / "peers-public-60s.csv")
     results = []
     for name in args.datasets:
-        result = run_one(name, manifest.loc[name], test_rows[name], args.budget, args.seed,
-                         args.extra)
+        result = run_one(
+            name, manifest.loc[name], test_rows[name], args.budget, args.seed, args.extra
+        )
         print(json.dumps(result), flush=True)
         results.append(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +205,8 @@ def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -
         lines.append(
             f"| {r['dataset']} | {r['task']} | {r['automl']:.4f} | {r['lgbm_default']:.4f} | "
             f"{peer_text} | {norm:.4f} | {r['validation']:.4f} ({r['metric']}) | "
-            f"{r['algorithm']} | {r['trials']} | {r['fit_seconds']:.1f} |")
+            f"{r['algorithm']} | {r['trials']} | {r['fit_seconds']:.1f} |"
+        )
     lines += ["", f"Mean normalized score: {np.nanmean(norms):.4f}" if norms else ""]
     return "\n".join(lines) + "\n"
 

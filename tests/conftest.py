@@ -21,7 +21,11 @@ def run_cli(
     env.pop("AUTOML_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "automl_cli", *map(str, args)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -20,8 +20,9 @@ ROUND_TRIPS = [
 
 def fit(tmp_path, csv, target, *extra):
     out = tmp_path / "model.automl"
-    done = run_cli("fit", DATASETS / csv, "--target", target, "--out", out, "--quiet",
-                   "--n-jobs", "2", *extra)
+    done = run_cli(
+        "fit", DATASETS / csv, "--target", target, "--out", out, "--quiet", "--n-jobs", "2", *extra
+    )
     return done, out
 
 
@@ -168,10 +169,15 @@ def write_bad_inputs(folder):
     add("lonely_class.csv", "a,y\n" + "".join(f"{i},{'b' if i else 'a'}\n" for i in range(30)))
     add("no_features.csv", "id,k,y\n" + "".join(f"{i},same,{i % 2}\n" for i in range(30)))
     add("duplicate_columns.csv", "a,a,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)))
-    add("latin1.csv", ("a,y\n" + "".join(f"caf\u00e9{i % 3},{i % 2}\n" for i in range(30)))
-        .encode("utf-16"))
-    add("absent_target.csv", "alpha,beta,label\n" + "".join(f"{i},{i},{i % 2}\n"
-                                                             for i in range(30)), "lable")
+    add(
+        "latin1.csv",
+        ("a,y\n" + "".join(f"caf\u00e9{i % 3},{i % 2}\n" for i in range(30))).encode("utf-16"),
+    )
+    add(
+        "absent_target.csv",
+        "alpha,beta,label\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)),
+        "lable",
+    )
     return cases
 
 
@@ -181,8 +187,9 @@ def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
     out_folder = tmp_path / "out"
     out_folder.mkdir()
     for name, (path, target) in write_bad_inputs(inputs).items():
-        done = run_cli("fit", path, "--target", target, "--out", out_folder / "m.automl",
-                       "--time-budget", "20")
+        done = run_cli(
+            "fit", path, "--target", target, "--out", out_folder / "m.automl", "--time-budget", "20"
+        )
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2, (name, done.stderr)
         assert len(lines) == 1 and lines[0].startswith("error: "), (name, done.stderr)
