@@ -52,14 +52,6 @@ class ASHA(Optimizer):
         self._stopped: set[int] = set()
         self._jobs: dict[int, tuple[int, int]] = {}  # job id -> (trial, rung)
 
-    def tell(self, job: Job, loss: float) -> None:
-        """Record a loss; a job this optimizer is not waiting for is refused."""
-        if job.id not in self._jobs:
-            raise ValueError(
-                f"job {job.id} is not running in this optimizer (told twice, or asked elsewhere)"
-            )
-        super().tell(job, loss)
-
     def _ask(self) -> Job | None:
         for k in range(len(self.rungs) - 2, -1, -1):
             trial = self._promotable(k)

@@ -84,6 +84,7 @@ class Optimizer(ABC):
         self.observations: list[Observation] = []
         self._warm: deque[Config] = deque()
         self._next_id = 0
+        self._untold: set[int] = set()  # ids asked and not yet told
         self._incumbent: tuple[Config, float, float] | None = None
 
     # -- the contract -------------------------------------------------------------------------
@@ -92,7 +93,15 @@ class Optimizer(ABC):
         return self._ask()
 
     def tell(self, job: Job, loss: float) -> None:
-        """Record the loss of a finished job (math.inf for a failed one)."""
+        """Record the loss of a finished job (math.inf for a failed one).
+
+        A job this optimizer is not waiting for (told twice, or asked elsewhere) is refused.
+        """
+        if job.id not in self._untold:
+            raise ValueError(
+                f"job {job.id} is not running in this optimizer (told twice, or asked elsewhere)"
+            )
+        self._untold.discard(job.id)
         loss = float(loss)
         if math.isnan(loss):
             loss = math.inf
@@ -133,6 +142,7 @@ class Optimizer(ABC):
     def _new_job(self, config: Mapping[str, Any], budget: float) -> Job:
         job = Job(self._next_id, to_plain(config), float(budget))
         self._next_id += 1
+        self._untold.add(job.id)
         return job
 
     def _pop_warm(self) -> Config | None:

@@ -62,15 +62,6 @@ class SuccessiveHalving(Optimizer):
         self._jobs: dict[int, tuple[Bracket, int]] = {}
         self._sampler = seeded_space(space, self.rng)
 
-    # -- the contract ---------------------------------------------------------------------
-    def tell(self, job: Job, loss: float) -> None:
-        """Record a loss; a job this optimizer is not waiting for is refused."""
-        if job.id not in self._jobs:
-            raise ValueError(
-                f"job {job.id} is not running in this optimizer (told twice, or asked elsewhere)"
-            )
-        super().tell(job, loss)
-
     def _ask(self) -> Job | None:
         for bracket in self._open:
             trial = bracket.next_trial(self._draw)
