@@ -58,10 +58,13 @@ def rank_trials(trials: list[TrialResult]) -> list[TrialResult]:
 
 
 class TrialLog:
-    """Every finished trial as one JSON line, flushed as it ends, so none is lost."""
+    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
+
+    A fit starts its own log: an earlier one at the same path goes, as its model will.
+    """
 
     def __init__(self, path: Path | None) -> None:
-        self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
+        self._file: IO[str] | None = path.open("w", encoding="utf-8") if path else None
 
     def write(self, result: TrialResult) -> None:
         if self._file is not None:

@@ -4,13 +4,14 @@ For each dataset of ../shared/datasets: the shipped knowledge base minus that da
 (copied, then the task removed), so the search never sees its own evaluations. The rows listed
 in ../shared/benchmarks/test_rows_seed0.json are the test rows, every other row trains (as
 benchmarks/suite.py does). `automl fit` runs as a whole process, with the base (warm) and with
---no-warm-start (cold). From its trial log (one line, with a timestamp, per finished trial) the
+--no-warm-start (cold), the two side by side on one core each (`--n-jobs 1`), so that machine
+load hits both alike. From its trial log (one line, with a timestamp, per finished trial) the
 incumbent at 10, 25, 50 and 100 % of the budget is found with the search's own rule (largest
 budget first, then validation loss); that config is refitted on all training rows in this
 process and scored on the test rows with the peers' metric (binary ROC AUC, multiclass log
 loss, regression RMSE). Normalized score: 0 = the constant predictor, 1 = the best of every
-peer system and every run here. Default: every dataset, 3 seeds, 60 s (about 4 hours on two
-cores); pass --datasets / --seeds / --budget for a subset.
+peer system and every run here. Default: every dataset, 3 seeds, 60 s (about an hour per seed
+on two cores); pass --datasets / --seeds / --budget for a subset.
 
     python benchmarks/warmstart.py --budget 30 --seeds 0 1 \\
         --datasets credit_approval phoneme spambase kr_vs_kp vehicle segment car abalone \\
@@ -63,19 +64,23 @@ def incumbents(log: Path, started: float, budget: float) -> list[dict | None]:
     return out
 
 
-def run_one(
-    name: str,
-    row: pd.Series,
-    test_rows: list[int],
-    budget: float,
-    seed: int,
-    warm: bool,
-    shipped: Path,
-) -> dict:
-    from automl_cli.data import load_training_data, read_csv
-    from automl_cli.evaluate import Evaluator, predict_scores
+def fit_command(folder: Path, target: str, task: str, budget: float, seed: int, warm: bool):
+    """`automl fit` as a user runs it, on one core (its twin run has the other)."""
+    name = "warm" if warm else "cold"
+    mode = ["--metabase", folder / "loo.sqlite"] if warm else ["--no-warm-start"]
+    return [
+        sys.executable, "-m", "automl_cli", "fit", folder / "train.csv",
+        "--target", target, "--task", task, "--time-budget", str(budget),
+        "--n-jobs", "1", "--seed", str(seed), "--quiet",
+        "--out", folder / f"{name}.automl", *mode,
+    ]  # fmt: skip
+
+
+def run_pair(
+    name: str, row: pd.Series, test_rows: list[int], budget: float, seed: int, shipped: Path
+) -> list[dict]:
+    """The warm and the cold run of one dataset and seed, side by side, both scored."""
     from automl_cli.meta.store import MetaBase, copy_base
-    from automl_cli.metrics import resolve_metric
 
     data = pd.read_csv(SHARED / "datasets" / row["file"])
     target, task = row["target"], row["task"]
@@ -86,73 +91,60 @@ def run_one(
         folder = Path(folder)
         train.to_csv(folder / "train.csv", index=False)
         test.drop(columns=target).to_csv(folder / "test.csv", index=False)
-        base = folder / "loo.sqlite"
-        copy_base(shipped, base)
-        with MetaBase.open(base) as opened:
+        copy_base(shipped, folder / "loo.sqlite")
+        with MetaBase.open(folder / "loo.sqlite") as opened:
             if name in {r.task.name for r in opened.tasks()}:
                 opened.remove_task(name)
-        mode = [] if warm else ["--no-warm-start"]
-        started = time.time()
-        fit = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "automl_cli",
-                "fit",
-                folder / "train.csv",
-                "--target",
-                target,
-                "--task",
-                task,
-                "--time-budget",
-                str(budget),
-                "--n-jobs",
-                "2",
-                "--seed",
-                str(seed),
-                "--quiet",
-                "--out",
-                folder / "m.automl",
-                "--metabase",
-                base,
-                *mode,
-            ],
-            capture_output=True,
-            text=True,
-        )
-        seconds = time.time() - started
-        log = folder / "m.automl.trials.jsonl"
-        if not log.exists() or not log.read_text().strip():
-            return {"dataset": name, "seed": seed, "warm": warm, "error": fit.stderr[-300:]}
-        # a failed final refit (the fit's own business) leaves the trial log usable
-        note = fit.stderr.strip()[-200:] if fit.returncode != 0 else ""
-        configs = incumbents(log, started, budget)
-        dataset = load_training_data(folder / "train.csv", target, task)
-        X_test = dataset.schema.features(read_csv(folder / "test.csv"))
-        evaluator = Evaluator(dataset, resolve_metric(None, task), seed=seed)
-        scored: dict[str, float] = {}
-        scores = []
-        for config in configs:
-            if config is None:
-                scores.append(None)
-                continue
-            key = json.dumps(config, sort_keys=True)
-            if key not in scored:
-                model = evaluator.fit_final(config, n_threads=2)
-                predicted = predict_scores(model, X_test, task, len(dataset.classes))
-                scored[key] = test_metric(task, test[target], predicted, list(dataset.classes))
-            scores.append(scored[key])
-        from automl_cli.bundle import read_manifest
+        runs = []
+        for warm in (True, False):
+            command = fit_command(folder, target, task, budget, seed, warm)
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            runs.append((warm, time.time(), process))
+        finished = []
+        for warm, started, process in runs:
+            stderr = process.communicate()[1]
+            finished.append((warm, started, stderr, process.returncode, time.time()))
+        return [score_run(folder, name, task, target, test, budget, seed, *r) for r in finished]
 
-        model = folder / "m.automl"
-        warm_entry = read_manifest(model).get("warm_start", {}) if model.exists() else {}
+
+def score_run(folder, name, task, target, test, budget, seed, warm, started, stderr, code, ended):
+    """Test scores of one run's incumbents at the checkpoints, from its trial log."""
+    from automl_cli.bundle import read_manifest
+    from automl_cli.data import load_training_data, read_csv
+    from automl_cli.evaluate import Evaluator, predict_scores
+    from automl_cli.metrics import resolve_metric
+
+    model = folder / ("warm.automl" if warm else "cold.automl")
+    log = model.with_name(model.name + ".trials.jsonl")
+    if not log.exists() or not log.read_text().strip():
+        return {"dataset": name, "seed": seed, "warm": warm, "error": stderr[-300:]}
+    # a failed final refit (the fit's own business) leaves the trial log usable
+    note = stderr.strip()[-200:] if code != 0 else ""
+    dataset = load_training_data(folder / "train.csv", target, task)
+    X_test = dataset.schema.features(read_csv(folder / "test.csv"))
+    evaluator = Evaluator(dataset, resolve_metric(None, task), seed=seed)
+    scored: dict[str, float] = {}
+    scores = []
+    for config in incumbents(log, started, budget):
+        if config is None:
+            scores.append(None)
+            continue
+        key = json.dumps(config, sort_keys=True)
+        if key not in scored:
+            fitted = evaluator.fit_final(config, n_threads=2)
+            predicted = predict_scores(fitted, X_test, task, len(dataset.classes))
+            scored[key] = test_metric(task, test[target], predicted, list(dataset.classes))
+        scores.append(scored[key])
+    warm_entry = read_manifest(model).get("warm_start", {}) if model.exists() else {}
     return {
         "dataset": name,
         "task": task,
         "seed": seed,
         "warm": warm,
         "scores": scores,
-        "fit_seconds": seconds,
+        "fit_seconds": ended - started,
         "neighbours": warm_entry.get("neighbours", []),
         "warm_seconds": warm_entry.get("seconds"),
         "note": note,
@@ -382,22 +374,17 @@ def main() -> None:
     raw.parent.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         for name in args.datasets:
-            for warm in (True, False):  # interleaved, so machine load hits both alike
-                if (name, seed, warm) in done:
-                    continue
-                result = run_one(
-                    name,
-                    manifest.loc[name],
-                    test_rows[name],
-                    args.budget,
-                    seed,
-                    warm,
-                    args.metabase,
-                )
-                print(json.dumps(result), flush=True)
-                with raw.open("a") as handle:
+            if (name, seed, True) in done and (name, seed, False) in done:
+                continue
+            pair = run_pair(
+                name, manifest.loc[name], test_rows[name], args.budget, seed, args.metabase
+            )
+            with raw.open("a") as handle:
+                for result in pair:
+                    print(json.dumps(result), flush=True)
                     handle.write(json.dumps(result) + "\n")
-                results.append(result)
+            done -= {(name, seed, True), (name, seed, False)}
+            results = [r for r in results if (r["dataset"], r["seed"]) != (name, seed)] + pair
     results = [r for r in results if r["dataset"] in args.datasets and r["seed"] in args.seeds]
     constants = {n: constant_score(manifest.loc[n], test_rows[n]) for n in args.datasets}
     text = render(results, peers, constants, args) + offline_ranking(args.metabase)

@@ -78,14 +78,12 @@ def test_predict_checks_the_schema(tmp_path):
     assert not (tmp_path / "q.csv").exists()
 
 
-def test_same_seed_same_trials(tmp_path):
+def test_same_seed_same_trials_and_a_refit_starts_its_own_log(tmp_path):
     logs = []
-    for run in ("a", "b"):
-        folder = tmp_path / run
-        folder.mkdir()
-        done, model = fit(folder, "iris.csv", "species", "--max-trials", "8", "--seed", "7")
+    for _ in range(2):  # the second fit replaces the first one's model and trial log
+        done, model = fit(tmp_path, "iris.csv", "species", "--max-trials", "8", "--seed", "7")
         assert done.returncode == 0, done.stderr
-        lines = (folder / "model.automl.trials.jsonl").read_text().splitlines()
+        lines = (tmp_path / "model.automl.trials.jsonl").read_text().splitlines()
         trials = sorted((json.loads(line) for line in lines), key=lambda t: t["job_id"])
         logs.append([(t["config"], t["budget"], t["loss"]) for t in trials])
     assert len(logs[0]) == 8

@@ -6,9 +6,10 @@ a trial. Only the configs that start a bracket differ: a `random_fraction` of th
 drawn uniformly, the rest come from the density model in `kde.py`, fitted on the largest
 budget with enough observations. Until some budget has enough, every config is random.
 
-Warm start: `warm_start(configs, history)` puts the configs first in line (they fill the
-first bracket); the history of earlier tasks fits a prior density model that proposes only
-while this task's own observations are too few to fit one.
+Warm start: `warm_start(configs, history)` puts the configs first in line (the first ones
+run at max_budget in a bracket of their own, see `hyperband.py`); the history of earlier
+tasks fits a prior density model that proposes only while this task's own observations are
+too few to fit one.
 """
 
 from __future__ import annotations

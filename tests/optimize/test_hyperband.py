@@ -86,3 +86,26 @@ def test_same_seed_same_jobs(space):
 def test_bad_options(space, options, message):
     with pytest.raises(ValueError, match=message):
         Hyperband(space, **options)
+
+
+@pytest.mark.parametrize("name", ["hyperband", "bohb"])
+def test_warm_configs_run_at_full_budget_first_then_the_cycle_goes_on(space, name):
+    warm = [{"x": x} for x in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)]
+    opt = create_optimizer(name, space, min_budget=1 / 9, seed=0)
+    opt.warm_start(warm)
+    jobs = []
+    for _ in range(3 + 9 + 5):
+        job = opt.ask()
+        jobs.append(job)
+        opt.tell(job, abs(job.config["x"] - 0.35))
+    # bracket s=0 (s_max + 1 = 3 configs at max_budget), then s=2 starting with the rest
+    assert [(j.config, j.budget) for j in jobs[:3]] == [(c, 1.0) for c in warm[:3]]
+    assert [j.config for j in jobs[3:6]] == warm[3:]
+    assert {j.budget for j in jobs[3:12]} == {1 / 9}
+    assert [len(b.rungs) for b in opt.brackets[:2]] == [1, 3]
+    assert opt.incumbent[2] == 1.0  # a full-budget incumbent from the first trials on
+
+
+def test_without_warm_configs_the_cycle_starts_at_the_smallest_budget(space):
+    opt = Hyperband(space, min_budget=1 / 9, seed=0)
+    assert opt.ask().budget == pytest.approx(1 / 9)
