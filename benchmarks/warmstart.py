@@ -281,7 +281,7 @@ def offline_ranking(metabase: Path, seed: int = 0) -> str:
     configs finds a good config on the held-out task first? No fitting, only stored losses."""
     from sklearn.ensemble import RandomForestRegressor
 
-    from automl_cli.meta.features import similarity_vector
+    from automl_cli.meta.similarity import similarity_vector
     from automl_cli.meta.store import MetaBase
     from automl_cli.meta.warmstart import (
         CONFIGS_PER_NEIGHBOUR,

@@ -197,7 +197,7 @@ def nearest(
     features: dict[str, float], candidates: list[KnownTask]
 ) -> list[tuple[KnownTask, float]]:
     """Candidates with their scaled meta-feature distance to `features`, nearest first."""
-    from automl_cli.meta.features import similarity_distance, similarity_vector
+    from automl_cli.meta.similarity import similarity_distance, similarity_vector
 
     if not candidates:
         return []

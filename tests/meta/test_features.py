@@ -13,12 +13,10 @@ from sklearn.datasets import load_diabetes, load_iris
 from automl_cli.meta.features import (
     GROUPS,
     META_FEATURES,
-    SIMILARITY,
     STATS_ROWS,
     compute_meta_features,
-    similarity_distance,
-    similarity_vector,
 )
+from automl_cli.meta.similarity import SIMILARITY, similarity_distance, similarity_vector
 
 
 def compute(X: pd.DataFrame, y: np.ndarray, task: str, seed: int = 0) -> dict[str, float]:
