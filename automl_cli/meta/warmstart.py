@@ -328,7 +328,7 @@ def _costly(key: str, tasks: list[KnownTask]) -> bool:
     """Whether a config took clearly longer than the median config where it was timed.
 
     Such configs go to the back of the queue: cheap ones give a first model sooner, and the
-    first bracket runs them all anyway.
+    first brackets run them all anyway.
     """
     costs = [c for c in (t.relative_cost(key) for t in tasks) if c is not None]
     return bool(costs) and float(np.median(costs)) > COSTLY
