@@ -243,8 +243,10 @@ def _search_deadline(evaluator, hard_end: float, time_budget: float, refit: bool
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     """Refit the best trial that can be refitted in the time left; fall back down the ranks.
 
-    The last resort is the successful config that is cheapest to refit, given at least a
-    second even when the clock has run out: a slightly late model beats no model.
+    A refit that fails, or that fits its own rows far worse than its trial promised
+    (`Evaluator.refit_is_sound`), gives way to the next. The last resort is the successful
+    config that is cheapest to refit, given at least a second even when the clock has run
+    out, and kept whatever its fit: a slightly late or weak model beats no model.
     """
     from automl_cli.execute import RefitError
     from automl_cli.search import REFIT_SAFETY
@@ -257,9 +259,16 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         if evaluator.refit_estimate(trial) * REFIT_SAFETY > left and not last:
             continue
         try:
-            return executor.refit(trial.config, max(left, 1.0), n_threads), trial
+            model = executor.refit(trial.config, max(left, 1.0), n_threads)
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
+            continue
+        if last or evaluator.refit_is_sound(model, trial.loss):
+            return model, trial
+        on_notice(
+            f"refit of trial {trial.job_id} ({trial.algorithm}) fits its own rows far worse "
+            f"than its validation {evaluator.metric.name} promised; trying the next best"
+        )
     raise AutoMLError(
         "no model could be refitted on all rows within the time budget; raise --time-budget"
     )

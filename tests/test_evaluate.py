@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from automl_cli.evaluate import CV_BELOW_ROWS, CV_FOLDS, make_splits, nested_order
+from automl_cli.api import _refit_best
+from automl_cli.data import load_training_data
+from automl_cli.evaluate import (
+    CV_BELOW_ROWS,
+    CV_FOLDS,
+    Evaluator,
+    TrialResult,
+    make_splits,
+    nested_order,
+)
+from automl_cli.execute.inprocess import InProcessExecutor
+from automl_cli.metrics import resolve_metric
+from automl_cli.space import build_space, default_configs
 
 
 def imbalanced_labels(n: int, seed: int = 0) -> np.ndarray:
@@ -58,3 +73,49 @@ def test_splits_depend_only_on_the_seed(seed):
     other = make_splits(y, "binary", seed + 10)
     assert np.array_equal(first[0].train, second[0].train)
     assert not np.array_equal(first[0].train, other[0].train)
+
+
+DATASETS = Path(__file__).resolve().parent.parent / "datasets"
+
+
+def portfolio_config(evaluator: Evaluator, algorithm: str, **values) -> dict:
+    """The default portfolio's config for `algorithm` on this data, with `values` changed."""
+    n_rows, n_features = evaluator.X.shape
+    space = build_space(evaluator.task, n_rows, n_features, len(evaluator.categorical))
+    config = next(c for c in default_configs(space) if c["algorithm"] == algorithm)
+    return {**config, **{k.replace("__", ":"): v for k, v in values.items()}}
+
+
+@pytest.mark.parametrize(
+    ("csv", "target", "task"),
+    [("breast_cancer.csv", "diagnosis", "binary"), ("diabetes.csv", "progression", "regression")],
+)
+def test_a_refit_that_does_not_fit_its_own_rows_is_not_sound(csv, target, task):
+    dataset = load_training_data(DATASETS / csv, target, task)
+    evaluator = Evaluator(dataset, resolve_metric(None, task), seed=0)
+    config = portfolio_config(evaluator, "random_forest")
+    trial = evaluator.evaluate(0, config, 1.0)
+    assert evaluator.refit_is_sound(evaluator.fit_final(config), trial.loss)
+    # the same learner fitted to shuffled targets: a real model that has learned nothing true
+    scrambled = evaluator.pipeline(config)
+    scrambled.fit(dataset.X, np.random.default_rng(0).permutation(dataset.y))
+    assert not evaluator.refit_is_sound(scrambled, trial.loss)
+
+
+def test_fit_falls_back_to_the_next_trial_when_a_refit_is_not_sound():
+    dataset = load_training_data(DATASETS / "diabetes.csv", "progression", "regression")
+    evaluator = Evaluator(dataset, resolve_metric(None, "regression"), seed=0)
+    # A trial that promised a perfect fit, for a ridge so strong that it predicts about the
+    # mean: its refit cannot keep that promise, so the next trial's config is refitted.
+    weak = portfolio_config(evaluator, "linear", linear__ridge_alpha=1000.0)
+    ranked = [
+        TrialResult(0, weak, 1.0, 0.0, 0.0, "ok", 0.01, 0.01),
+        evaluator.evaluate(1, portfolio_config(evaluator, "random_forest"), 1.0),
+    ]
+    notices = []
+    with InProcessExecutor(evaluator) as executor:
+        model, best = _refit_best(
+            executor, evaluator, ranked, time.monotonic() + 60, 1, notices.append
+        )
+    assert best.job_id == 1
+    assert "fits its own rows far worse" in notices[0]
