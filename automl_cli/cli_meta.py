@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from automl_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from automl_cli.meta.build import AddSummary, ManifestEntry
 
 meta_app = typer.Typer(
     no_args_is_help=True,
@@ -66,12 +69,15 @@ def add(
         raise UsageError("pass either DATA.csv --target COL or --manifest FILE, not both")
     if data is not None and target is None:
         raise UsageError("`automl meta add DATA.csv` needs --target COL")
+    if manifest is not None and (target is not None or name is not None):
+        raise UsageError("--target and --name are read from the manifest; drop them")
     if not (math.isfinite(time_budget) and time_budget > 0):
         raise UsageError(f"--time-budget must be a positive number of seconds, got {time_budget:g}")
+    entries = build.read_manifest(manifest) if manifest is not None else []
     with open_for_writing(metabase) as base:  # creates the user's base from the shipped one
         path = base.path
     if manifest is not None:
-        summaries = _add_manifest(path, manifest, time_budget, n_jobs, seed)
+        summaries = _add_manifest(path, entries, time_budget, n_jobs, seed)
     else:
         summaries = [
             build.add_dataset(
@@ -86,18 +92,19 @@ def add(
 
 
 def _add_manifest(
-    path: Path, manifest: Path, time_budget: float, n_jobs: int | None, seed: int
-) -> list:
+    path: Path, entries: list[ManifestEntry], time_budget: float, n_jobs: int | None, seed: int
+) -> list[AddSummary]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from automl_cli.meta import build
 
-    entries = build.read_manifest(manifest)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         bar = progress.add_task("starting", total=2 * len(entries))
 
         def step(phase: str, name: str, done: int, total: int) -> None:
+            if phase.startswith("skipped"):  # the bar vanishes at the end; this line stays
+                progress.console.print(f"{name}: {phase}")
             progress.update(bar, completed=done, description=f"{phase} {name}".strip())
 
         return build.add_manifest(
@@ -107,14 +114,14 @@ def _add_manifest(
 
 @meta_app.command("list")
 def list_tasks(metabase: MetabaseOption = None) -> None:
-    """The stored tasks: size, evaluations and best score."""
+    """The stored tasks: size, evaluations and best score on all rows."""
     from automl_cli.meta.locate import open_for_reading
 
     with open_for_reading(metabase) as base:
         records = base.tasks()
         path = base.path
     table = Table(title=f"Knowledge base {path}", title_justify="left")
-    for column in ("name", "task", "rows", "features", "evaluations", "best score"):
+    for column in ("name", "task", "rows", "features", "evaluations", "best score (all rows)"):
         table.add_column(column, justify="left" if column in ("name", "task") else "right")
     for r in records:
         table.add_row(
@@ -193,9 +200,12 @@ def suggest(
 ) -> None:
     """Show, without fitting, the neighbour tasks and the configs a warm start tries first."""
     from automl_cli.data import load_training_data
+    from automl_cli.meta.locate import open_for_reading
     from automl_cli.meta.warmstart import plan_warm_start
     from automl_cli.space import build_space
 
+    with open_for_reading(metabase):  # a fit goes on without a readable base; this cannot
+        pass
     dataset = load_training_data(data, target)
     space = build_space(
         dataset.task,

@@ -3,10 +3,11 @@
 `add_dataset` (`automl meta add DATA.csv`) runs two phases on one dataset:
 1. search (2/3 of the time budget): the space's default portfolio first, then BOHB, exactly as
    `automl fit --no-warm-start` searches, without refitting; every trial is stored.
-2. cross-evaluation (the remaining third): the best config of every other stored task of the
-   same family, and the default configs that the search did not run on all rows, are scored at
-   full budget on this task. This fills the config x task loss table that the greedy portfolio
-   of `warmstart.py` is built from; without it a config only ever counts on its own task.
+2. cross-evaluation (the remaining third): the search's own OWN_BEST configs, the space's
+   default configs and the best config of every other stored task of the same family, each
+   unless already run on all rows, are scored at full budget on this task, in that order. This
+   fills the config x task loss table that the greedy portfolio of `warmstart.py` is built
+   from; without it a config only ever counts on its own task.
 Validation is the search's: 5-fold cross-validation below 1,000 rows, one holdout above.
 
 `add_manifest` (`automl meta add --manifest`) runs phase 1 on every dataset of a manifest, then
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from automl_cli.evaluate import TrialResult
 
 SEARCH_SHARE = 2 / 3
+OWN_BEST = 3  # the search's best configs, scored on all rows if it only tried them on fewer
 MIN_TRIAL_LIMIT = 10.0
 
 
@@ -86,6 +88,13 @@ def read_manifest(path: Path) -> list[ManifestEntry]:
         raise DataError(f"cannot read manifest {path} ({error.strerror}); check the path") from None
     if not rows or not {"name", "file", "target"} <= set(rows[0]):
         raise DataError(f"manifest {path} needs a header with columns name, file and target")
+    for line, row in enumerate(rows, start=2):
+        if not all(row.get(column) for column in ("name", "file", "target")):
+            raise DataError(f"manifest {path} line {line}: needs a name, a file and a target")
+    names = [r["name"] for r in rows]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"manifest {path} names {', '.join(twice)} more than once; rename them")
     return [
         ManifestEntry(r["name"], path.parent / r["file"], r["target"], r.get("task") or "auto")
         for r in rows
@@ -130,9 +139,15 @@ def add_dataset(
     searched = 0
     if not (resume and record.n_evaluations):
         budget = time_budget * (SEARCH_SHARE if cross else 1.0)
-        searched = _search(
-            base_path, record.task.name, data, target, dataset.task, budget, n_jobs, seed
-        )
+        try:
+            searched = _search(
+                base_path, record.task.name, data, target, dataset.task, budget, n_jobs, seed
+            )
+        except BaseException:  # a new task that got no evaluation is not left behind
+            if not record.n_evaluations:
+                with MetaBase.open(base_path) as base:
+                    base.remove_task(record.task.name)
+            raise
     crossed = 0
     if cross:
         end = started + time_budget
@@ -201,16 +216,20 @@ def cross_evaluate(
         tasks = known_tasks(base)
     own = next((t for t in tasks if t.name == name), None)
     done = set(own.losses) if own is not None else set()
+    metric = resolve_metric(None, dataset.task)
+    with MetaBase.open(base_path, readonly=True) as base:
+        own_best = base.best_configs(name, OWN_BEST, metric=metric.name)
+    own_best = [r.evaluation.config for r in own_best]
     wanted: dict[str, dict] = {}
     others = [t for t in tasks if t.name != name and family(t.task_type) == family(dataset.task)]
-    for config in default_configs(space) + [t.configs[t.ranked()[0]] for t in others]:
+    candidates = own_best + default_configs(space) + [t.configs[t.ranked()[0]] for t in others]
+    for config in candidates:
         adapted = adapt_config(config, space)
         if adapted is not None and learner_key(adapted) not in done:
             wanted.setdefault(learner_key(adapted), adapted)
     left = end - time.monotonic()
     if not wanted or left <= 1.0:
         return 0
-    metric = resolve_metric(None, dataset.task)
     evaluator = Evaluator(dataset, metric, seed=seed, n_threads=1)
     state = SearchState(started=time.monotonic(), time_budget=left)
     limit = max(MIN_TRIAL_LIMIT, left / 2)
@@ -240,32 +259,32 @@ def add_manifest(
     from automl_cli.data import load_training_data
 
     total = 2 * len(entries)
-    summaries = []
+    summaries: dict[ManifestEntry, AddSummary] = {}
     for i, entry in enumerate(entries):
         on_step("search", entry.name, i, total)
         try:
-            summaries.append(
-                add_dataset(
-                    base_path,
-                    entry.path,
-                    entry.target,
-                    name=entry.name,
-                    time_budget=time_budget * SEARCH_SHARE,
-                    n_jobs=n_jobs,
-                    seed=seed,
-                    task=entry.task,
-                    cross=False,
-                    resume=True,
-                )
+            summaries[entry] = add_dataset(
+                base_path,
+                entry.path,
+                entry.target,
+                name=entry.name,
+                time_budget=time_budget * SEARCH_SHARE,
+                n_jobs=n_jobs,
+                seed=seed,
+                task=entry.task,
+                cross=False,
+                resume=True,
             )
         except AutoMLError as error:  # one bad dataset must not stop the batch; rerun resumes
-            on_step(f"skipped ({error})", entry.name, i + 1, total)
+            on_step(f"skipped: {error}", entry.name, i + 1, total)
     crossed = {}
-    for i, entry in enumerate(entries):
-        on_step("cross", entry.name, len(entries) + i, total)
+    for i, (entry, searched) in enumerate(summaries.items()):
+        on_step("cross", searched.name, len(entries) + i, total)
         dataset = load_training_data(entry.path, entry.target, entry.task)
         end = time.monotonic() + time_budget * (1 - SEARCH_SHARE)
-        crossed[entry.name] = cross_evaluate(base_path, entry.name, dataset, end, n_jobs, seed)
+        crossed[searched.name] = cross_evaluate(
+            base_path, searched.name, dataset, end, n_jobs, seed
+        )
     on_step("done", "", total, total)
     with MetaBase.open(base_path) as base:
         best = {r.task.name: r.best_loss for r in base.tasks()}
@@ -280,7 +299,7 @@ def add_manifest(
             best.get(s.name, math.inf),
             s.seconds,
         )
-        for s in summaries
+        for s in summaries.values()
     ]
 
 

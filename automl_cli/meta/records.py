@@ -11,6 +11,7 @@ from automl_cli.bundle import library_versions as bundle_library_versions
 
 TASK_TYPES = ("binary", "multiclass", "regression")
 STATUS_OK = "ok"
+FULL_BUDGET = 1.0 - 1e-9  # a budget at least this is a run on all rows
 
 
 @cache
@@ -42,7 +43,10 @@ class Task:
 
 @dataclass(frozen=True)
 class TaskRecord:
-    """A stored task with its bookkeeping; best_loss is inf while it has no successful run."""
+    """A stored task with its bookkeeping; best_loss counts runs on all rows (inf: none yet).
+
+    A loss on a subsample is not comparable: few rows can look better than all of them.
+    """
 
     task: Task
     created: str

@@ -24,6 +24,7 @@ import numpy as np
 
 from automl_cli.errors import MetabaseError
 from automl_cli.meta.records import (
+    FULL_BUDGET,
     STATUS_OK,
     TASK_TYPES,
     Evaluation,
@@ -243,11 +244,12 @@ class MetaBase:
     def _task_records(self, where: str, params: tuple[Any, ...]) -> list[TaskRecord]:
         query = (
             f"SELECT {', '.join('t.' + f for f in _TASK_FIELDS)}, t.created, t.updated, "
-            "COUNT(e.id), MIN(CASE WHEN e.status = ? THEN e.loss END) FROM tasks t "
+            "COUNT(e.id), MIN(CASE WHEN e.status = ? AND e.budget >= ? THEN e.loss END) "
+            "FROM tasks t "
             f"LEFT JOIN evaluations e ON e.task_id = t.id {where} GROUP BY t.id ORDER BY t.name"
         )
         with self._guard():
-            rows = self._conn.execute(query, (STATUS_OK, *params)).fetchall()
+            rows = self._conn.execute(query, (STATUS_OK, FULL_BUDGET, *params)).fetchall()
         return [
             TaskRecord(
                 Task(*map(_decode, _TASK_FIELDS, row[:8])), *row[8:11], _decode("loss", row[11])

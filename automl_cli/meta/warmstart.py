@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl_cli.errors import MetabaseError
+from automl_cli.meta.records import FULL_BUDGET
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -53,7 +54,6 @@ PORTFOLIO_SIZE = 6
 MAX_CONFIGS = 12
 MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
 COSTLY = 1.5  # relative cost (seconds over the task's median config's) that queues a config last
-FULL_BUDGET = 1.0 - 1e-9
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
 

@@ -79,24 +79,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_batch_resumes_and_the_same_data_under_a_new_name_updates_its_task(built, tmp_path):
     before = stored(built)
     assert sorted(before) == ["cancer", "iris"] and min(before.values()) > 0
-    # iris again, now named "flowers": the fingerprint finds the stored task
-    rows = {"flowers": ("iris.csv", "species"), "cancer": ("breast_cancer.csv", "diagnosis")}
+    # iris again, now named "flowers": the fingerprint finds the stored task; a dataset whose
+    # file is gone is skipped with a line that says so, and the batch goes on
+    rows = {
+        "flowers": ("iris.csv", "species"),
+        "ghost": ("no_such.csv", "y"),
+        "cancer": ("breast_cancer.csv", "diagnosis"),
+    }
     manifest = write_manifest(tmp_path / "again.csv", rows)
-    out = ok(
-        automl(
-            "meta",
-            "add",
-            "--manifest",
-            manifest,
-            "--time-budget",
-            3,
-            "--n-jobs",
-            1,
-            "--metabase",
-            built,
-        )
-    )
+    result = automl(
+        "meta", "add", "--manifest", manifest, "--time-budget", 3, "--n-jobs", 1,
+        "--metabase", built,
+    )  # fmt: skip
+    out = ok(result)
     assert "iris: 0 search" in out and "cancer: 0 search" in out  # resumed, not searched again
+    assert "ghost: skipped:" in result.stderr and "ghost" not in out
     after = stored(built)
     assert sorted(after) == ["cancer", "iris"]
     assert all(after[name] >= before[name] for name in before)
@@ -113,6 +110,18 @@ def test_list_show_and_suggest_describe_the_base(built) -> None:
     # the same data is stored as "cancer" and excluded: iris is the only candidate
     assert "iris" in suggested and "cancer" not in suggested
     assert "Configs tried first" in suggested and "warm start:" in suggested
+
+
+def test_each_tasks_best_config_is_scored_on_all_rows(built) -> None:
+    with MetaBase.open(built, readonly=True) as base:
+        for record in base.tasks():
+            (best,) = base.best_configs(record.task.name, 1)
+            on_all_rows = [
+                r
+                for r in base.evaluations(record.task.name)
+                if r.evaluation.config == best.evaluation.config and r.evaluation.budget == 1.0
+            ]
+            assert on_all_rows, f"{record.task.name}: best config never run on all rows"
 
 
 def test_two_concurrent_adds_lose_nothing_and_remove_deletes(tmp_path: Path) -> None:
@@ -237,4 +246,30 @@ def test_bad_meta_usage_exits_2_with_one_line(tmp_path: Path) -> None:
     unknown = automl("meta", "show", "nope", "--metabase", base)
     assert unknown.returncode == 2 and "no task named 'nope'" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,file,target\niris,iris.csv\n")
+    short_row = automl("meta", "add", "--manifest", manifest, "--metabase", base)
+    assert short_row.returncode == 2 and "line 2: needs a name, a file and a target" in (
+        short_row.stderr
+    )
+    named = automl("meta", "add", "--manifest", manifest, "--name", "x", "--metabase", base)
+    assert named.returncode == 2 and "read from the manifest" in named.stderr
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_text("not a database")
+    suggest = automl(
+        "meta", "suggest", DATASETS / "iris.csv", "--target", "species", "--metabase", garbage
+    )
+    assert suggest.returncode == 2 and "not an SQLite file" in suggest.stderr
+    assert garbage.read_text() == "not a database"
     assert not base.exists()  # refused commands write nothing
+
+
+def test_an_add_that_finds_nothing_leaves_no_task_behind(tmp_path: Path) -> None:
+    base = tmp_path / "kb.sqlite"
+    MetaBase.open(base).close()
+    failed = automl(
+        "meta", "add", DATASETS / "iris.csv", "--target", "species", "--time-budget", 0.3,
+        "--n-jobs", 1, "--metabase", base,
+    )  # fmt: skip
+    assert failed.returncode == 2 and "raise --time-budget" in failed.stderr
+    assert stored(base) == {}

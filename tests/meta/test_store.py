@@ -163,8 +163,9 @@ def test_tasks_list_counts_and_best_losses(base_path: Path) -> None:
     with MetaBase.open(base_path) as base:
         base.add_or_update_task(make_task("adult", fingerprint="f9", task_type="binary"))
         base.add_evaluations("adult", [make_eval(math.inf, status="failed")])
+        base.add_evaluations("iris", [make_eval(0.05, budget=1 / 9)])  # on a subsample only
         listing = {r.task.name: (r.n_evaluations, r.best_loss) for r in base.tasks()}
-    assert listing == {"adult": (1, math.inf), "iris": (2, 0.2)}
+    assert listing == {"adult": (1, math.inf), "iris": (3, 0.2)}
 
 
 def test_remove_task_takes_its_evaluations_along(base_path: Path) -> None:
