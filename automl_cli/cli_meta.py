@@ -170,10 +170,7 @@ def show(
         configs.add_column(column)
     for r in best:
         e = r.evaluation
-        settings = ", ".join(
-            f"{k.split(':', 1)[-1]}={_short(v)}" for k, v in e.config.items() if k != "algorithm"
-        )
-        configs.add_row(f"{e.loss:.4f}", f"{e.budget:.3g}", e.algorithm, settings)
+        configs.add_row(f"{e.loss:.4f}", f"{e.budget:.3g}", e.algorithm, _settings(e.config))
     stdout.print(configs)
 
 
@@ -225,10 +222,7 @@ def suggest(
     for column in ("#", "algorithm", "settings"):
         configs.add_column(column)
     for i, config in enumerate(plan.configs, 1):
-        settings = ", ".join(
-            f"{k.split(':', 1)[-1]}={_short(v)}" for k, v in config.items() if k != "algorithm"
-        )
-        configs.add_row(str(i), config["algorithm"], settings)
+        configs.add_row(str(i), config["algorithm"], _settings(config))
     stdout.print(configs)
     stdout.print(plan.notice())
 
@@ -244,6 +238,14 @@ def _best_score(task_type: str, loss: float) -> str:
         return "-"
     metric = DEFAULT_METRIC[task_type]
     return f"{1.0 - loss if metric == 'roc_auc' else loss:.4f} {metric}"
+
+
+def _settings(config: dict) -> str:
+    """A config in one line: the learner's own settings bare, preprocessing with its step."""
+    prefix = f"{config.get('algorithm')}:"
+    return ", ".join(
+        f"{k.removeprefix(prefix)}={_short(v)}" for k, v in config.items() if k != "algorithm"
+    )
 
 
 def _short(value: object) -> str:

@@ -182,8 +182,11 @@ def test_fit_names_its_neighbours_and_no_warm_start_turns_it_off(built, tmp_path
     assert "warm start:" in result.stderr
     warm = read_manifest(model)["warm_start"]
     assert warm["enabled"] and warm["metabase"] == str(built) and warm["configs"] >= 1
-    assert {n["task"] for n in warm["neighbours"]} <= {"iris", "cancer"}
-    assert "warm start:" in ok(automl("info", model))
+    names = {n["task"] for n in warm["neighbours"]}
+    assert names <= {"iris", "cancer"}
+    info = ok(automl("info", model))
+    for shown in (result.stderr, info):  # the progress notice and `automl info` name them
+        assert "warm start:" in shown and all(name in shown for name in names)
     cold = tmp_path / "cold.automl"
     ok(
         automl(
