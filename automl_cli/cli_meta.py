@@ -201,7 +201,7 @@ def suggest(
     from automl_cli.meta.warmstart import plan_warm_start
     from automl_cli.space import build_space
 
-    with open_for_reading(metabase):  # a fit goes on without a readable base; this cannot
+    with open_for_reading(metabase):  # fail early on an unreadable base (a fit would go on)
         pass
     dataset = load_training_data(data, target)
     space = build_space(

@@ -135,6 +135,7 @@ def add_dataset(
         features_version=FEATURES_VERSION,
     )
     with MetaBase.open(base_path) as base:
+        created = all(r.task.fingerprint != described.fingerprint for r in base.tasks())
         record = base.add_or_update_task(described)
     searched = 0
     if not (resume and record.n_evaluations):
@@ -143,10 +144,9 @@ def add_dataset(
             searched = _search(
                 base_path, record.task.name, data, target, dataset.task, budget, n_jobs, seed
             )
-        except BaseException:  # a new task that got no evaluation is not left behind
-            if not record.n_evaluations:
-                with MetaBase.open(base_path) as base:
-                    base.remove_task(record.task.name)
+        except BaseException:  # a task this call created, still without evaluations, goes
+            if created:
+                _remove_if_empty(base_path, record.task.name)
             raise
     crossed = 0
     if cross:
@@ -164,6 +164,12 @@ def add_dataset(
         stored.best_loss,
         time.monotonic() - started,
     )
+
+
+def _remove_if_empty(base_path: Path, name: str) -> None:
+    with MetaBase.open(base_path) as base:
+        if base.task(name).n_evaluations == 0:
+            base.remove_task(name)
 
 
 def _search(
@@ -277,9 +283,11 @@ def add_manifest(
             )
         except AutoMLError as error:  # one bad dataset must not stop the batch; rerun resumes
             on_step(f"skipped: {error}", entry.name, i + 1, total)
-    crossed = {}
+    crossed: dict[str, int] = {}
     for i, (entry, searched) in enumerate(summaries.items()):
         on_step("cross", searched.name, len(entries) + i, total)
+        if searched.name in crossed:  # two manifest names, one dataset
+            continue
         dataset = load_training_data(entry.path, entry.target, entry.task)
         end = time.monotonic() + time_budget * (1 - SEARCH_SHARE)
         crossed[searched.name] = cross_evaluate(

@@ -271,7 +271,7 @@ def test_an_add_that_finds_nothing_leaves_no_task_behind(tmp_path: Path) -> None
     base = tmp_path / "kb.sqlite"
     MetaBase.open(base).close()
     failed = automl(
-        "meta", "add", DATASETS / "iris.csv", "--target", "species", "--time-budget", 0.3,
+        "meta", "add", DATASETS / "iris.csv", "--target", "species", "--time-budget", 0.05,
         "--n-jobs", 1, "--metabase", base,
     )  # fmt: skip
     assert failed.returncode == 2 and "raise --time-budget" in failed.stderr
