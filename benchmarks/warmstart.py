@@ -208,6 +208,8 @@ def normalize(
 def render(
     results: list[dict], peers: pd.DataFrame, constants: dict, args: argparse.Namespace
 ) -> str:
+    from scipy.stats import wilcoxon
+
     frame = normalize(results, peers, constants)
     per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm")
     lines = [
@@ -222,16 +224,19 @@ def render(
         "and of every run here), mean over seeds; the incumbent at each point of the budget is "
         f"refitted on the training rows and scored on the test rows. Tie: |diff| < {TIE}.",
         "",
-        "| point | warm mean | cold mean | warm wins | ties | warm losses |",
-        "|---|---:|---:|---:|---:|---:|",
+        "Wilcoxon: two-sided signed-rank test of the per-dataset differences (warm - cold).",
+        "",
+        "| point | warm mean | cold mean | warm wins | ties | warm losses | Wilcoxon p |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for share in CHECKPOINTS:
         table = per.xs(share, level="share")
         diff = table[True] - table[False]
+        p_value = wilcoxon(diff[diff != 0]).pvalue if (diff != 0).sum() > 1 else float("nan")
         lines.append(
             f"| {share:.0%} | {table[True].mean():.4f} | {table[False].mean():.4f} | "
             f"{int((diff > TIE).sum())} | {int((diff.abs() <= TIE).sum())} | "
-            f"{int((diff < -TIE).sum())} |"
+            f"{int((diff < -TIE).sum())} | {p_value:.3f} |"
         )
     lines += [
         "",
