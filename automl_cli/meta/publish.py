@@ -8,6 +8,8 @@ shipped base; rerun the same command to resume after an interruption), then publ
 `metabase/metabase.sqlite` (a compact copy), `metabase/tasks.csv` (one row per task with its
 meta-features) and `metabase/evaluations.csv` (one row per evaluation, config as JSON), so the
 base can be read with any CSV reader or `sqlite3`. The build file is deleted once published.
+A maintainer's command, run from a checkout: the default `--folder` is the package's
+`metabase` link, i.e. the repository's `metabase/` (in an installed copy, pass `--folder`).
 """
 
 from __future__ import annotations
