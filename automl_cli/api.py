@@ -246,13 +246,14 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     A refit that fails, or that fits its own rows far worse than its trial promised
     (`Evaluator.refit_is_sound`), gives way to the next. The last resort is the successful
     config that is cheapest to refit, given at least a second even when the clock has run
-    out, and kept whatever its fit: a slightly late or weak model beats no model.
+    out: a slightly late model beats no model, and so does the best refused one.
     """
     from automl_cli.execute import RefitError
     from automl_cli.search import REFIT_SAFETY
 
     cheapest = min(ranked, key=evaluator.refit_estimate)
-    candidates = [*ranked[:5], cheapest]
+    candidates = list({t.job_id: t for t in [*ranked[:5], cheapest]}.values())
+    refused = None
     for position, trial in enumerate(candidates):
         left = refit_end - time.monotonic()
         last = position == len(candidates) - 1
@@ -263,12 +264,16 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
             continue
-        if last or evaluator.refit_is_sound(model, trial.loss):
+        if evaluator.refit_is_sound(model, trial.loss):
             return model, trial
         on_notice(
             f"refit of trial {trial.job_id} ({trial.algorithm}) fits its own rows far worse "
-            f"than its validation {evaluator.metric.name} promised; trying the next best"
+            f"than its validation {evaluator.metric.name} promised"
         )
+        refused = refused or (model, trial)
+    if refused is not None:
+        on_notice(f"no sounder refit was possible; keeping trial {refused[1].job_id}'s")
+        return refused
     raise AutoMLError(
         "no model could be refitted on all rows within the time budget; raise --time-budget"
     )

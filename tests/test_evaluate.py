@@ -100,6 +100,7 @@ def test_a_refit_that_does_not_fit_its_own_rows_is_not_sound(csv, target, task):
     scrambled = evaluator.pipeline(config)
     scrambled.fit(dataset.X, np.random.default_rng(0).permutation(dataset.y))
     assert not evaluator.refit_is_sound(scrambled, trial.loss)
+    assert not evaluator.refit_is_sound(evaluator.pipeline(config), trial.loss)  # never fitted
 
 
 def test_fit_falls_back_to_the_next_trial_when_a_refit_is_not_sound():
@@ -119,3 +120,21 @@ def test_fit_falls_back_to_the_next_trial_when_a_refit_is_not_sound():
         )
     assert best.job_id == 1
     assert "fits its own rows far worse" in notices[0]
+
+
+def test_a_lone_refused_refit_is_kept_rather_than_no_model():
+    dataset = load_training_data(DATASETS / "diabetes.csv", "progression", "regression")
+    evaluator = Evaluator(dataset, resolve_metric(None, "regression"), seed=0)
+    weak = portfolio_config(evaluator, "linear", linear__ridge_alpha=1000.0)
+    notices = []
+    with InProcessExecutor(evaluator) as executor:
+        model, best = _refit_best(
+            executor,
+            evaluator,
+            [TrialResult(0, weak, 1.0, 0.0, 0.0, "ok", 0.01, 0.01)],
+            time.monotonic() + 60,
+            1,
+            notices.append,
+        )
+    assert best.job_id == 0 and model is not None
+    assert len(notices) == 2 and "keeping trial 0's" in notices[1]  # refitted once, not twice

@@ -6,11 +6,12 @@ With R = max_budget / min_budget and s_max = floor(log_eta R) (exact integers, s
 max_budget * eta**-s. Brackets cycle s = s_max, ..., 0, s_max, ... until the runner stops
 asking.
 
-Warm start: configs handed to `warm_start` already did well elsewhere, so screening them on a
-sliver of the data would only add noise. When there are some, the cycle begins with bracket
-s = 0 (its s_max + 1 configs run straight at max_budget) and then goes on s_max, ..., 0 as
-usual; the warm configs left over fill the next bracket's first rung. The search thus has a
-full-budget incumbent from its first trials on, as auto-sklearn's meta-learned configs do.
+Warm start: configs handed to `warm_start` (in `automl fit`, the knowledge base's picks or the
+space's default portfolio) are known to do well, so screening them on a sliver of the data
+would only add noise. When there are some, the cycle begins with bracket s = 0 (its s_max + 1
+configs run straight at max_budget) and then goes on s_max, ..., 0 as usual; the warm configs
+left over fill the next bracket's first rung. The search thus has a full-budget incumbent from
+its first trials on, as auto-sklearn's meta-learned configs do.
 
 Parallelism (as in HpBandSter): each bracket is synchronous, but when every open bracket waits
 for results and a worker is free, the next bracket starts. So `ask()` never returns None;
@@ -54,12 +55,12 @@ class Hyperband(SuccessiveHalving):
         )
         stopper = CurveStopper(self.max_budget, early_stopping_margin)
         self.stopper = stopper if early_stopping else None
-        self._cycle_start = 0  # 1 when a full-budget bracket for warm configs came first
+        self._bracket_offset = 0  # 1 when a full-budget bracket for warm configs came first
 
     def _next_bracket(self) -> Bracket:
         if not self.brackets and self._warm:
-            self._cycle_start = 1
-        s = self.s_max - (len(self.brackets) - self._cycle_start) % (self.s_max + 1)
+            self._bracket_offset = 1
+        s = self.s_max - (len(self.brackets) - self._bracket_offset) % (self.s_max + 1)
         rungs = bracket_rungs(s, self.min_budget, self.max_budget, self.eta)
         return Bracket(rungs, self._stop_rule())
 
