@@ -208,5 +208,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
+    """Print the one-line error and leave at once.
+
+    Every file is whole or absent by now (atomic writes, context managers have closed). The
+    interpreter's own shutdown is skipped: a native thread pool still starting up (pyarrow's,
+    or the forkserver's preloading) can abort it, which turned a clean exit 2 into a SIGABRT.
+    """
     print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
