@@ -218,14 +218,14 @@ def cross_evaluate(
         len(dataset.schema.feature_names),
         len(dataset.schema.categorical),
     )
-    with MetaBase.open(base_path) as base:
-        tasks = known_tasks(base)
-    own = next((t for t in tasks if t.name == name), None)
-    done = set(own.losses) if own is not None else set()
     metric = resolve_metric(None, dataset.task)
     with MetaBase.open(base_path, readonly=True) as base:
-        own_best = base.best_configs(name, OWN_BEST, metric=metric.name)
-    own_best = [r.evaluation.config for r in own_best]
+        tasks = known_tasks(base)
+        own_best = [
+            r.evaluation.config for r in base.best_configs(name, OWN_BEST, metric=metric.name)
+        ]
+    own = next((t for t in tasks if t.name == name), None)
+    done = set(own.losses) if own is not None else set()
     wanted: dict[str, dict] = {}
     others = [t for t in tasks if t.name != name and family(t.task_type) == family(dataset.task)]
     candidates = own_best + default_configs(space) + [t.configs[t.ranked()[0]] for t in others]
