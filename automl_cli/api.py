@@ -117,7 +117,7 @@ def fit(
     from automl_cli.execute import ClusterError, create_executor
     from automl_cli.metrics import resolve_metric
     from automl_cli.search import SearchState, TrialLog, rank_trials, run_search
-    from automl_cli.space import build_space
+    from automl_cli.space import space_for
 
     started = time.monotonic() if started is None else started
     dataset = load_training_data(data, options.target, options.task)
@@ -126,12 +126,7 @@ def fit(
         on_notice(notice)
 
     evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
-    space = build_space(
-        dataset.task,
-        len(dataset.y),
-        len(dataset.schema.feature_names),
-        len(dataset.schema.categorical),
-    )
+    space = space_for(dataset)
     min_budget = options.min_budget
     if min_budget is None:
         min_budget = auto_min_budget(evaluator.n_train, options.eta)

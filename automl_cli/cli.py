@@ -169,13 +169,14 @@ def info(
 ) -> None:
     """Show a model file's manifest and leaderboard."""
     from automl_cli import bundle
+    from automl_cli.meta.warmstart import describe_neighbours
     from automl_cli.report import leaderboard, manifest_table
 
     manifest = bundle.read_manifest(model)
     stdout.print(manifest_table(manifest))
     warm = manifest.get("warm_start", {})
     if warm.get("enabled"):
-        names = ", ".join(f"{n['task']} ({n['distance']:.2f})" for n in warm["neighbours"])
+        names = describe_neighbours([(n["task"], n["distance"]) for n in warm["neighbours"]])
         stdout.print(f"warm start: {warm['configs']} configs; neighbour tasks: {names or 'none'}")
     stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
 

@@ -199,17 +199,12 @@ def suggest(
     from automl_cli.data import load_training_data
     from automl_cli.meta.locate import open_for_reading
     from automl_cli.meta.warmstart import plan_warm_start
-    from automl_cli.space import build_space
+    from automl_cli.space import space_for
 
     with open_for_reading(metabase):  # fail early on an unreadable base (a fit would go on)
         pass
     dataset = load_training_data(data, target)
-    space = build_space(
-        dataset.task,
-        len(dataset.y),
-        len(dataset.schema.feature_names),
-        len(dataset.schema.categorical),
-    )
+    space = space_for(dataset)
     plan = plan_warm_start(dataset, space, metabase, seed=seed)
     used = {name for name, _ in plan.neighbours}
     neighbours = Table(title=f"Nearest tasks in {plan.source}", title_justify="left")

@@ -210,6 +210,8 @@ def render(
 ) -> str:
     from scipy.stats import wilcoxon
 
+    from automl_cli.meta.warmstart import describe_neighbours
+
     frame = normalize(results, peers, constants)
     per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm")
     lines = [
@@ -251,8 +253,8 @@ def render(
             w, c = per.loc[(name, share), True], per.loc[(name, share), False]
             cells.append(f"{w:.3f} / {c:.3f}")
         warm = [r for r in results if r["dataset"] == name and r["warm"] and r.get("warm_seconds")]
-        near = ", ".join(
-            f"{n['task']} ({n['distance']:.2f})" for n in (warm[0]["neighbours"] if warm else [])
+        near = describe_neighbours(
+            [(n["task"], n["distance"]) for n in (warm[0]["neighbours"] if warm else [])]
         )
         near = near or ("none: portfolio" if warm else "not recorded (no model file)")
         lines.append(f"| {name} | {' | '.join(cells)} | {near} |")

@@ -210,14 +210,9 @@ def cross_evaluate(
     from automl_cli.execute import create_executor
     from automl_cli.metrics import resolve_metric
     from automl_cli.search import SearchState, run_search
-    from automl_cli.space import SPACE_VERSION, build_space, default_configs
+    from automl_cli.space import SPACE_VERSION, default_configs, space_for
 
-    space = build_space(
-        dataset.task,
-        len(dataset.y),
-        len(dataset.schema.feature_names),
-        len(dataset.schema.categorical),
-    )
+    space = space_for(dataset)
     metric = resolve_metric(None, dataset.task)
     with MetaBase.open(base_path, readonly=True) as base:
         tasks = known_tasks(base)

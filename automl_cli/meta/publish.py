@@ -88,6 +88,7 @@ def publish(build: Path, folder: Path) -> Path:
                 "runtime",
                 "seed",
                 "space_version",
+                "library_versions",
                 "config",
             ]
         )
@@ -104,6 +105,7 @@ def publish(build: Path, folder: Path) -> Path:
                     _number(e.runtime, 3),
                     e.seed,
                     e.space_version,
+                    json.dumps(e.library_versions, sort_keys=True),
                     json.dumps(e.config, sort_keys=True),
                 ]
             )

@@ -263,11 +263,16 @@ class WarmStartPlan:
 
     def notice(self) -> str:
         if self.neighbours:
-            names = ", ".join(f"{n} ({d:.2f})" for n, d in self.neighbours)
+            names = describe_neighbours(self.neighbours)
             return f"warm start: {len(self.configs)} configs from neighbour tasks {names}"
         if self.portfolio:
             return f"warm start: no close neighbour task; {self.portfolio} portfolio configs"
         return f"warm start: the space's {len(self.configs)} default configs ({self.source})"
+
+
+def describe_neighbours(neighbours: list[tuple[str, float]]) -> str:
+    """Neighbour tasks as the display and `automl info` name them: "name (distance), ..."."""
+    return ", ".join(f"{name} ({distance:.2f})" for name, distance in neighbours)
 
 
 def plan_for(

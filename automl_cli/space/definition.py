@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ConfigSpace import (
     Categorical,
@@ -41,6 +41,9 @@ from ConfigSpace import (
 )
 from ConfigSpace.conditions import Condition
 from ConfigSpace.hyperparameters import Hyperparameter
+
+if TYPE_CHECKING:
+    from automl_cli.data import Dataset
 
 SPACE_VERSION = "1"
 
@@ -123,6 +126,14 @@ def build_space(task: str, n_rows: int, n_features: int, n_categorical: int) -> 
             *(condition for _, condition in nested),
         )
     return space
+
+
+def space_for(dataset: Dataset) -> ConfigurationSpace:
+    """The CASH space for a loaded dataset: its task, row count and column types."""
+    schema = dataset.schema
+    return build_space(
+        dataset.task, len(dataset.y), len(schema.feature_names), len(schema.categorical)
+    )
 
 
 def _add_preprocessing(

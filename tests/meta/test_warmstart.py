@@ -28,7 +28,7 @@ from automl_cli.meta.warmstart import (
     plan_for,
     plan_warm_start,
 )
-from automl_cli.space import SPACE_VERSION, build_space, default_configs
+from automl_cli.space import SPACE_VERSION, build_space, default_configs, space_for
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = {"iris": "species", "breast_cancer": "diagnosis", "diabetes": "progression"}
@@ -43,11 +43,6 @@ def described() -> dict[str, tuple]:
         features = compute_meta_features(data.X, data.y, data.task, seed=0)
         out[name] = (data, features, data_fingerprint(data.X, data.y))
     return out
-
-
-def space_of(data) -> object:  # noqa: ANN001 - a Dataset
-    n_features = len(data.schema.feature_names)
-    return build_space(data.task, len(data.y), n_features, len(data.schema.categorical))
 
 
 def valid_in(config: dict, space) -> bool:  # noqa: ANN001 - ConfigurationSpace
@@ -151,7 +146,7 @@ def test_nearest_scales_features_and_ranks_an_identical_task_first() -> None:
 
 def test_plan_uses_close_neighbours_first_and_falls_back_to_the_portfolio(described) -> None:
     data, features, fingerprint = described["breast_cancer"]
-    space = space_of(data)
+    space = space_for(data)
     twin = known("twin", {"k0": 0.1, "k1": 0.3, "k2": 0.5}, **features)
     # With two stored tasks every differing coordinate scales to a distance of 2.
     far = known("far", {"k3": 0.1, "k4": 0.3}, **{k: 3 * v + 1 for k, v in features.items()})
@@ -169,7 +164,7 @@ def test_plan_uses_close_neighbours_first_and_falls_back_to_the_portfolio(descri
 
 def test_plan_excludes_the_same_data_and_other_task_families(described) -> None:
     data, features, fingerprint = described["breast_cancer"]
-    space = space_of(data)
+    space = space_for(data)
     leak = known("leak", {"k0": 0.1}, **features)
     leak.fingerprint = fingerprint
     regression = known("reg", {"k1": 0.1}, "regression", **features)
@@ -195,7 +190,7 @@ def store_task(base: MetaBase, name: str, described: dict, losses: list[float]) 
         )
     )
     metric = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}[data.task]
-    configs = default_configs(space_of(data))
+    configs = default_configs(space_for(data))
     evaluations = [
         Evaluation(config, config["algorithm"], 1.0, loss, metric, SPACE_VERSION)
         for config, loss in zip(configs, losses, strict=False)
@@ -229,7 +224,7 @@ def test_plan_warm_start_reads_the_base_and_measures_its_cost(tmp_path, describe
         store_task(base, "iris", described, [0.3, 0.2, 0.1])
         store_task(base, "breast_cancer", described, [0.01, 0.02, 0.05])
     data = described["breast_cancer"][0]
-    plan = plan_warm_start(data, space_of(data), path, seed=0)
+    plan = plan_warm_start(data, space_for(data), path, seed=0)
     assert plan.source == str(path)
     names = {name for name, _ in plan.nearest}
     assert names == {"iris"}  # the same data (breast_cancer) is never its own neighbour
@@ -238,14 +233,14 @@ def test_plan_warm_start_reads_the_base_and_measures_its_cost(tmp_path, describe
     assert entry["seconds"] >= 0
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"not a database at all")
-    fallback = plan_warm_start(data, space_of(data), garbage, seed=0)
+    fallback = plan_warm_start(data, space_for(data), garbage, seed=0)
     assert fallback.source.startswith("no knowledge base") and "garbage" in fallback.source
-    assert fallback.configs == default_configs(space_of(data))
+    assert fallback.configs == default_configs(space_for(data))
 
 
 def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> None:
     data, features, fingerprint = described["breast_cancer"]
-    space = space_of(data)
+    space = space_for(data)
     twin = KnownTask("twin", "binary", "fp-twin", dict(features))
     for config, loss in zip(default_configs(space)[1:4], (0.1, 0.2, 0.3), strict=True):
         twin.configs[learner_key(config)] = config
