@@ -1,13 +1,14 @@
 """Build the knowledge base that ships with automl-cli, and its plain-text export.
 
     python -m automl_cli.meta.publish --manifest ../shared/datasets/manifest.csv \\
-        --time-budget 30 --n-jobs 2
+        --time-budget 120 --n-jobs 2
 
 Runs `automl meta add --manifest` into `metabase/build.sqlite` (starting empty, never from the
 shipped base; rerun the same command to resume after an interruption), then publishes:
 `metabase/metabase.sqlite` (a compact copy), `metabase/tasks.csv` (one row per task with its
-meta-features) and `metabase/evaluations.csv` (one row per evaluation, config as JSON), so the
-base can be read with any CSV reader or `sqlite3`. The build file is deleted once published.
+meta-features) and `metabase/evaluations.csv.gz` (one row per evaluation, config and library
+versions as JSON; gzipped, as it runs to tens of thousands of rows), so the base can be read
+with any CSV reader or `sqlite3`. The build file is deleted once published.
 A maintainer's command, run from a checkout: the default `--folder` is the package's
 `metabase` link, i.e. the repository's `metabase/` (in an installed copy, pass `--folder`).
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
+import io
 import json
 import math
 import sqlite3
@@ -75,7 +78,11 @@ def publish(build: Path, folder: Path) -> Path:
                     *(_number(t.meta_features.get(n, math.nan)) for n in names),
                 ]
             )
-    with open(folder / "evaluations.csv", "w", newline="", encoding="utf-8") as handle:
+    exported = folder / "evaluations.csv.gz"
+    with (
+        gzip.GzipFile(exported, "wb", mtime=0) as packed,  # mtime 0: same base, same bytes
+        io.TextIOWrapper(packed, encoding="utf-8", newline="") as handle,
+    ):
         writer = csv.writer(handle)
         writer.writerow(
             [

@@ -177,14 +177,18 @@ class MetaBase:
         status: str | None = None,
         metric: str | None = None,
         space_version: str | None = None,
+        min_budget: float | None = None,
     ) -> list[EvaluationRecord]:
-        """Stored evaluations in insertion order, of one task or all, optionally filtered."""
+        """Stored evaluations in insertion order, of one task or all, optionally filtered.
+
+        Filters run in SQL: decoding the configs is what costs time on a large base.
+        """
         if name is not None:
             self.task(name)  # an unknown name is an error, not an empty list
-        filters = {"t.name": name, "e.status": status, "e.metric": metric}
-        filters["e.space_version"] = space_version
+        filters = {"t.name =": name, "e.status =": status, "e.metric =": metric}
+        filters |= {"e.space_version =": space_version, "e.budget >=": min_budget}
         used = {column: value for column, value in filters.items() if value is not None}
-        where = " AND ".join(f"{column} = ?" for column in used) or "1"
+        where = " AND ".join(f"{column} ?" for column in used) or "1"
         return self._evaluation_records(f"WHERE {where} ORDER BY e.id", tuple(used.values()))
 
     def best_configs(

@@ -32,6 +32,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -175,9 +176,10 @@ def known_tasks(base: MetaBase) -> list[KnownTask]:
     }
     sums: dict[tuple[str, str], list[float]] = defaultdict(list)
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for record in base.evaluations(status="ok", space_version=SPACE_VERSION):
+    full = base.evaluations(status="ok", space_version=SPACE_VERSION, min_budget=FULL_BUDGET)
+    for record in full:
         e, task = record.evaluation, tasks[record.task_name]
-        if e.budget < FULL_BUDGET or not math.isfinite(e.loss):
+        if not math.isfinite(e.loss):
             continue
         if e.metric != DEFAULT_METRIC[task.task_type]:
             continue
@@ -187,9 +189,9 @@ def known_tasks(base: MetaBase) -> list[KnownTask]:
             times[(task.name, key)].append(e.runtime)
         task.configs.setdefault(key, e.config)
     for (name, key), losses in sums.items():
-        tasks[name].losses[key] = float(np.mean(losses))
+        tasks[name].losses[key] = fmean(losses)
     for (name, key), seconds in times.items():
-        tasks[name].runtimes[key] = float(np.mean(seconds))
+        tasks[name].runtimes[key] = fmean(seconds)
     return [t for t in tasks.values() if t.losses]
 
 

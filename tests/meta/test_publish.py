@@ -44,7 +44,7 @@ def test_publish_writes_a_compact_base_and_plain_exports(tmp_path: Path) -> None
     assert tasks.loc[0, ["name", "evaluations", "best_loss", "rows"]].tolist() == [
         "iris", 2, 0.25, 150.0,
     ]  # fmt: skip
-    evaluations = pd.read_csv(folder / "evaluations.csv")
+    evaluations = pd.read_csv(folder / "evaluations.csv.gz")
     ok, failed = evaluations.sort_values("status", ascending=False).to_dict("records")
     assert ok["status"] == "ok" and ok["loss"] == 0.25 and ok["seed"] == 3
     assert json.loads(ok["config"])["lightgbm:num_leaves"] == 15
