@@ -159,6 +159,15 @@ def test_best_configs_are_distinct_successful_and_filterable(base_path: Path) ->
         base.best_configs("iris", 0)
 
 
+def test_evaluations_filter_by_least_budget(base_path: Path) -> None:
+    with MetaBase.open(base_path) as base:
+        base.add_evaluations("iris", [make_eval(0.1, budget=b) for b in (1 / 9, 1 / 3, 1.0)])
+        budgets = [r.evaluation.budget for r in base.evaluations(min_budget=1 / 3)]
+        subsampled = base.evaluations("iris", min_budget=1.0, status="failed")
+    assert sorted(budgets) == [1 / 3, 1.0, 1.0, 1.0]  # the fixture's two ran on all rows
+    assert subsampled == []
+
+
 def test_tasks_list_counts_and_best_losses(base_path: Path) -> None:
     with MetaBase.open(base_path) as base:
         base.add_or_update_task(make_task("adult", fingerprint="f9", task_type="binary"))
