@@ -220,7 +220,8 @@ def render(
         "",
         "Command: `python benchmarks/warmstart.py --budget "
         f"{args.budget:g} --seeds {' '.join(map(str, args.seeds))} --datasets "
-        f"{' '.join(args.datasets)} --out {args.out}`",
+        f"{' '.join(args.datasets)} --out {args.out}"
+        + (f" --against {args.against}`" if args.against else "`"),
         "",
         "Normalized test score of the incumbent (0 = constant predictor, 1 = best of the peers "
         "and of every run here), mean over seeds; the incumbent at each point of the budget is "
@@ -231,14 +232,13 @@ def render(
         "| point | warm mean | cold mean | warm wins | ties | warm losses | Wilcoxon p |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for share in CHECKPOINTS:
+    for share, warm, cold, wins, ties, losses in summary(frame):
         table = per.xs(share, level="share")
         diff = table[True] - table[False]
         p_value = wilcoxon(diff[diff != 0]).pvalue if (diff != 0).sum() > 1 else float("nan")
         lines.append(
-            f"| {share:.0%} | {table[True].mean():.4f} | {table[False].mean():.4f} | "
-            f"{int((diff > TIE).sum())} | {int((diff.abs() <= TIE).sum())} | "
-            f"{int((diff < -TIE).sum())} | {p_value:.3f} |"
+            f"| {share:.0%} | {warm:.4f} | {cold:.4f} | {wins} | {ties} | {losses} | "
+            f"{p_value:.3f} |"
         )
     lines += [
         "",
@@ -270,6 +270,54 @@ def render(
         lines += [
             f"- {r['dataset']} seed {r['seed']} warm={r['warm']}: {r['error']}" for r in errors
         ]
+    return "\n".join(lines) + "\n"
+
+
+def summary(frame: pd.DataFrame) -> list[tuple[float, float, float, int, int, int]]:
+    """Per checkpoint: warm mean, cold mean, their difference, and wins / ties / losses."""
+    per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm").dropna()
+    rows = []
+    for share in CHECKPOINTS:
+        table = per.xs(share, level="share")
+        diff = table[True] - table[False]
+        wins, losses = int((diff > TIE).sum()), int((diff < -TIE).sum())
+        rows.append(
+            (
+                share,
+                table[True].mean(),
+                table[False].mean(),
+                wins,
+                len(diff) - wins - losses,
+                losses,
+            )
+        )
+    return rows
+
+
+def against(results: list[dict], earlier: Path, peers: pd.DataFrame, constants: dict) -> str:
+    """This run beside an earlier one on the same datasets and seeds, on one normalization."""
+    runs = {(r["dataset"], r["seed"]) for r in results}
+    old = [json.loads(line) for line in earlier.read_text().splitlines() if line.strip()]
+    old = [r for r in old if "error" not in r and (r["dataset"], r["seed"]) in runs]
+    tagged = [{**r, "run": "this"} for r in results if "error" not in r]
+    tagged += [{**r, "run": "earlier"} for r in old]
+    frame = normalize(tagged, peers, constants)
+    frame["run"] = [r["run"] for r in tagged for _ in CHECKPOINTS]
+    lines = [
+        "",
+        f"## Beside the earlier run {earlier.name}",
+        "",
+        "The same datasets and seeds from both runs, normalized together (a pair missing in "
+        "either run is left out of that run's rows).",
+        "",
+        "| run | point | warm mean | cold mean | warm wins | ties | warm losses |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in ("earlier", "this"):
+        for share, warm, cold, wins, ties, losses in summary(frame[frame.run == run]):
+            lines.append(
+                f"| {run} | {share:.0%} | {warm:.4f} | {cold:.4f} | {wins} | {ties} | {losses} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -377,6 +425,12 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60)
     parser.add_argument("--metabase", type=Path, default=ROOT / "metabase" / "metabase.sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/warmstart.md")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="the .jsonl of an earlier run (another knowledge base, say): its runs of the same "
+        "datasets and seeds are summarized beside these, normalized together",
+    )
     args = parser.parse_args()
     test_rows = json.loads((SHARED / "benchmarks" / "test_rows_seed0.json").read_text())
     peers = pd.read_csv(SHARED / "benchmarks" / "peers-public-60s.csv")
@@ -399,7 +453,10 @@ def main() -> None:
             results = [r for r in results if (r["dataset"], r["seed"]) != (name, seed)] + pair
     results = [r for r in results if r["dataset"] in args.datasets and r["seed"] in args.seeds]
     constants = {n: constant_score(manifest.loc[n], test_rows[n]) for n in args.datasets}
-    text = render(results, peers, constants, args) + offline_ranking(args.metabase)
+    text = render(results, peers, constants, args)
+    if args.against:
+        text += against(results, args.against, peers, constants)
+    text += offline_ranking(args.metabase)
     args.out.write_text(text)
     print(f"written {args.out}")
 
