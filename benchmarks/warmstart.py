@@ -186,6 +186,7 @@ def normalize(
                     "task": r["task"],
                     "seed": r["seed"],
                     "warm": r["warm"],
+                    "run": r.get("run", "this"),
                     "share": share,
                     "score": score,
                 }
@@ -273,8 +274,14 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def read_runs(raw: Path) -> list[dict]:
+    """The finished runs recorded in a .jsonl, without the failed ones."""
+    runs = [json.loads(line) for line in raw.read_text().splitlines() if line.strip()]
+    return [r for r in runs if "error" not in r]
+
+
 def summary(frame: pd.DataFrame) -> list[tuple[float, float, float, int, int, int]]:
-    """Per checkpoint: warm mean, cold mean, their difference, and wins / ties / losses."""
+    """Per checkpoint: the share, warm mean, cold mean, and warm wins / ties / losses."""
     per = frame.groupby(["dataset", "warm", "share"]).norm.mean().unstack("warm").dropna()
     rows = []
     for share in CHECKPOINTS:
@@ -297,12 +304,8 @@ def summary(frame: pd.DataFrame) -> list[tuple[float, float, float, int, int, in
 def against(results: list[dict], earlier: Path, peers: pd.DataFrame, constants: dict) -> str:
     """This run beside an earlier one on the same datasets and seeds, on one normalization."""
     runs = {(r["dataset"], r["seed"]) for r in results}
-    old = [json.loads(line) for line in earlier.read_text().splitlines() if line.strip()]
-    old = [r for r in old if "error" not in r and (r["dataset"], r["seed"]) in runs]
-    tagged = [{**r, "run": "this"} for r in results if "error" not in r]
-    tagged += [{**r, "run": "earlier"} for r in old]
-    frame = normalize(tagged, peers, constants)
-    frame["run"] = [r["run"] for r in tagged for _ in CHECKPOINTS]
+    old = [r for r in read_runs(earlier) if (r["dataset"], r["seed"]) in runs]
+    frame = normalize(results + [{**r, "run": "earlier"} for r in old], peers, constants)
     lines = [
         "",
         f"## Beside the earlier run {earlier.name}",
@@ -435,8 +438,7 @@ def main() -> None:
     test_rows = json.loads((SHARED / "benchmarks" / "test_rows_seed0.json").read_text())
     peers = pd.read_csv(SHARED / "benchmarks" / "peers-public-60s.csv")
     raw = args.out.with_suffix(".jsonl")
-    results = [json.loads(x) for x in raw.read_text().splitlines()] if raw.exists() else []
-    results = [r for r in results if "error" not in r]  # failed runs are retried
+    results = read_runs(raw) if raw.exists() else []  # failed runs are retried
     done = {(r["dataset"], r["seed"], r["warm"]) for r in results}
     raw.parent.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
