@@ -7,15 +7,17 @@ zero-shot portfolios (Wang et al. 2021):
    deviation) over the stored tasks of the same family, so each meta-feature weighs by how
    much it separates known tasks rather than by its unit. Distance: root mean square over the
    coordinates both tasks define. Two unrelated tasks sit at about sqrt(2) in these units.
-2. Neighbours: the N_NEIGHBOURS nearest stored tasks of the same family (classification or
-   regression: their spaces differ) within MAX_DISTANCE; each gives its best configs.
-3. A greedy portfolio over every stored task of the family fills the rest, and is all there is
-   when no neighbour is close: each step adds the config that most lowers the sum over tasks
-   of the best normalized loss so far (0 = the task's best config, 1 = its median config or
-   never evaluated there).
-4. The queue starts with LightGBM's library defaults (cheap and strong, the cold start's
-   first config too), so the first model comes as early as without a warm start; configs that
-   ran much slower than the median config of their tasks go last.
+2. The queue starts with LightGBM's library defaults (cheap and strong, the cold start's
+   first config too), so the first model comes as early as without a warm start.
+3. Next, a greedy portfolio over every stored task of the family: each step adds the config
+   that most lowers the sum over tasks of the best normalized loss so far (0 = the task's best
+   config, 1 = its median config or never evaluated there), counting the defaults as already
+   in. So its first pick is the config that best covers where the defaults fall short.
+4. Neighbours fill the rest: the N_NEIGHBOURS nearest stored tasks of the same family
+   (classification or regression: their spaces differ) within MAX_DISTANCE; each gives its
+   best configs. Configs that ran much slower than the median config of their tasks go last.
+   The portfolio comes before the neighbours because, left out task by task on the stored
+   evaluations, its first picks find a good config sooner (benchmarks/results/warmstart.md).
 5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
@@ -54,7 +56,7 @@ CONFIGS_PER_NEIGHBOUR = 2
 PORTFOLIO_SIZE = 6
 MAX_CONFIGS = 12
 MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
-COSTLY = 1.5  # relative cost (seconds over the task's median config's) that queues a config last
+COSTLY = 3.0  # relative cost (seconds over the task's median config's) that queues a config last
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
 
@@ -217,8 +219,11 @@ def nearest(
     return sorted(found, key=lambda pair: (pair[1], pair[0].name))
 
 
-def greedy_portfolio(tasks: list[KnownTask], size: int = PORTFOLIO_SIZE) -> list[Config]:
-    """Configs that together do best over `tasks` (see the module docstring, step 3)."""
+def greedy_portfolio(
+    tasks: list[KnownTask], size: int = PORTFOLIO_SIZE, *, given: tuple[str, ...] = ()
+) -> list[Config]:
+    """Configs that together do best over `tasks`, beside the learner keys `given` that run
+    anyway (see the module docstring, step 3)."""
     if not tasks:
         return []
     normalized = [t.normalized() for t in tasks]
@@ -229,6 +234,8 @@ def greedy_portfolio(tasks: list[KnownTask], size: int = PORTFOLIO_SIZE) -> list
     keys = sorted(candidates)
     matrix = np.array([[n.get(key, 1.0) for n in normalized] for key in keys])
     current = np.ones(len(tasks))
+    for key in given:
+        current = np.minimum(current, [n.get(key, 1.0) for n in normalized])
     chosen: list[Config] = []
     while len(chosen) < size:
         totals = np.minimum(matrix, current).sum(axis=1)
@@ -302,19 +309,20 @@ def plan_for(
             return False
         return configs.setdefault(learner_key(adapted), adapted) is adapted
 
+    first = adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
+    given = () if first is None else (learner_key(first),)
+    from_portfolio = sum(offer(c) for c in greedy_portfolio(pool, given=given))
     for task, _ in used:
         for key in task.ranked()[:CONFIGS_PER_NEIGHBOUR]:
             offer(task.configs[key])
-    from_portfolio = sum(offer(c) for c in greedy_portfolio(pool))
     if len(configs) < MIN_CONFIGS:
         for config in default_configs(space):
             offer(config)
     costly = {key: _costly(key, pool) for key in configs}
     order = sorted(configs, key=lambda key: costly[key])  # stable: plan order within a tier
-    first = adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
     if first is not None:  # library defaults first: a model as soon as in a cold start
-        configs.setdefault(learner_key(first), first)
-        order = [learner_key(first)] + [key for key in order if key != learner_key(first)]
+        configs.setdefault(given[0], first)
+        order = [given[0]] + [key for key in order if key != given[0]]
     history = []
     for task, _ in used:
         for key, loss in task.normalized().items():

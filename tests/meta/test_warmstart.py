@@ -125,6 +125,17 @@ def test_greedy_portfolio_covers_the_most_tasks_first_and_stops_without_gain() -
     assert greedy_portfolio([], size=3) == []
 
 
+def test_the_portfolio_counts_configs_that_run_anyway_as_already_in() -> None:
+    tasks = [
+        known("a", {"k0": 0.1, "k1": 0.5, "k2": 0.6}),
+        known("b", {"k0": 0.1, "k1": 0.5, "k2": 0.6}),
+        known("c", {"k0": 0.9, "k1": 0.1, "k2": 0.6}),
+    ]
+    given = (learner_key({"algorithm": "lightgbm", "lightgbm:num_leaves": 4}),)  # k0
+    chosen = [c["lightgbm:num_leaves"] for c in greedy_portfolio(tasks, size=5, given=given)]
+    assert chosen == [5]  # only k1 adds to what k0 already covers
+
+
 def test_a_config_never_evaluated_on_a_task_earns_nothing_there() -> None:
     tasks = [known("a", {"k0": 0.1, "k1": 0.2}), known("b", {"k2": 0.1, "k3": 0.2})]
     chosen = [c["lightgbm:num_leaves"] for c in greedy_portfolio(tasks, size=1)]
@@ -144,20 +155,23 @@ def test_nearest_scales_features_and_ranks_an_identical_task_first() -> None:
     assert all(d > 0.5 for _, d in ranked[1:])
 
 
-def test_plan_uses_close_neighbours_first_and_falls_back_to_the_portfolio(described) -> None:
+def test_plan_puts_the_portfolio_then_close_neighbours_and_falls_back_to_it(described) -> None:
     data, features, fingerprint = described["breast_cancer"]
     space = space_for(data)
     twin = known("twin", {"k0": 0.1, "k1": 0.3, "k2": 0.5}, **features)
-    # With two stored tasks every differing coordinate scales to a distance of 2.
-    far = known("far", {"k3": 0.1, "k4": 0.3}, **{k: 3 * v + 1 for k, v in features.items()})
-    plan = plan_for(features, "binary", fingerprint, space, [twin, far], "test")
+    # Two identical far tasks and the twin: every differing coordinate scales to about 2.1.
+    elsewhere = {k: 3 * v + 1 for k, v in features.items()}
+    far = [known(name, {"k3": 0.1, "k4": 0.3}, **elsewhere) for name in ("far", "farther")]
+    plan = plan_for(features, "binary", fingerprint, space, [twin, *far], "test")
     assert [name for name, _ in plan.neighbours] == ["twin"]
     assert plan.configs[0] == adapt_config({"algorithm": "lightgbm"}, space)  # cheap first
-    assert plan.configs[1]["lightgbm:num_leaves"] == 4  # then the twin's best
+    leaves = [c.get("lightgbm:num_leaves") for c in plan.configs[1:]]
+    # the portfolio: k3 (best on two tasks), k0 (on the third); then the twin's next best, k1
+    assert leaves[:3] == [7, 4, 5] and plan.portfolio == 2
     assert len({learner_key(c) for c in plan.configs}) == len(plan.configs) <= MAX_CONFIGS
     assert all(valid_in(c, space) for c in plan.configs)
     assert plan.history and all(0.0 <= o.loss <= 1.0 and o.budget == 1.0 for o in plan.history)
-    alone = plan_for(features, "binary", fingerprint, space, [far], "test")
+    alone = plan_for(features, "binary", fingerprint, space, far[:1], "test")
     assert alone.neighbours == [] and alone.portfolio >= 1 and alone.history == []
     assert "no close neighbour" in alone.notice()
 
