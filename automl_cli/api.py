@@ -141,20 +141,21 @@ def fit(
     state = SearchState(started=started, time_budget=time_budget)
     interrupted = False
     lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
-    with create_executor(
-        evaluator,
-        options.n_jobs,
-        cluster=options.cluster,
-        trial_time_limit=trial_limit,
-        memory_limit_mb=options.trial_memory_limit,
-    ) as executor:
-        n_workers = executor.n_workers
-        log = TrialLog(options.trial_log)  # opened once the executor stands: no empty log
+    with (
+        TrialLog(options.trial_log) as log,
+        create_executor(
+            evaluator,
+            options.n_jobs,
+            cluster=options.cluster,
+            trial_time_limit=trial_limit,
+            memory_limit_mb=options.trial_memory_limit,
+        ) as executor,
+    ):
         try:
             run_search(
                 optimizer,
                 executor,
-                n_workers=n_workers,
+                n_workers=executor.n_workers,
                 search_end=search_end,
                 max_trials=options.max_trials,
                 log=log,
@@ -165,25 +166,27 @@ def fit(
             interrupted = True
         except ClusterError as error:
             lost, state.stopped_by = error, "cluster lost"
-        finally:
-            log.close()
         ranked = rank_trials(state.trials)
         if not ranked:
             if interrupted:
                 raise Interrupted(None)
             if lost is not None:
                 raise lost
-            raise AutoMLError(_no_success_message(state.trials, time_budget))
+            raise AutoMLError(_no_success_message(state.trials, time_budget, log.failed_path))
         model, best = None, ranked[0]
         if options.out is not None:
             # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
             # less a margin for writing the file and shutting the workers down
             refit_end = hard_end + 0.1 * time_budget + 3.0
-            model, best = _refit_best(executor, evaluator, ranked, refit_end, n_workers, on_notice)
-
-    manifest = _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start)
-    if options.out is not None:
-        bundle.save(options.out, model, manifest)
+            model, best = _refit_best(
+                executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
+            )
+        manifest = _manifest(
+            dataset, metric, evaluator, options, best, state, min_budget, warm_start
+        )
+        if options.out is not None:
+            bundle.save(options.out, model, manifest)
+        log.keep()
     if interrupted:
         raise Interrupted(options.out)
     if lost is not None:
@@ -274,14 +277,15 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     )
 
 
-def _no_success_message(trials: list[TrialResult], time_budget: float) -> str:
+def _no_success_message(trials: list[TrialResult], time_budget: float, log: Path | None) -> str:
     if not trials:
         return f"no trial finished within the time budget of {time_budget:g} s; raise --time-budget"
     reason, _ = Counter((t.error or t.status).split(" (at ")[0] for t in trials).most_common(1)[0]
-    return (
-        f"all {len(trials)} trials failed (most often: {reason}); check the data, or raise "
-        "--time-budget if they ran out of time"
-    )
+    fix = "check the data, or raise --time-budget if they ran out of time"
+    if "(time limit)" in reason:
+        fix = "raise --trial-time-limit (its default grows with --time-budget)"
+    where = f"; their log: {log}" if log is not None else ""
+    return f"all {len(trials)} trials failed (most often: {reason}); {fix}{where}"
 
 
 def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start) -> dict:

@@ -90,6 +90,27 @@ def test_same_seed_same_trials_and_a_refit_starts_its_own_log(tmp_path):
     assert logs[0] == logs[1]
 
 
+def test_a_failed_fit_leaves_the_earlier_model_and_its_log(tmp_path):
+    done, model = fit(tmp_path, "iris.csv", "species", "--max-trials", "4")
+    assert done.returncode == 0, done.stderr
+    log = tmp_path / "model.automl.trials.jsonl"
+    before = model.read_bytes(), log.read_text()
+    too_short = ("--time-budget", "6", "--trial-time-limit", "0.01")  # every trial times out
+    done, _ = fit(tmp_path, "iris.csv", "species", *too_short)
+    assert done.returncode == 2
+    message = done.stderr.strip().splitlines()
+    assert len(message) == 1 and "trials failed" in message[0]
+    assert "--trial-time-limit" in message[0]
+    assert (model.read_bytes(), log.read_text()) == before
+    failed = tmp_path / "model.automl.trials.failed.jsonl"
+    assert str(failed) in message[0]
+    statuses = {json.loads(line)["status"] for line in failed.read_text().splitlines()}
+    assert statuses and "ok" not in statuses
+    assert sorted(p.name for p in tmp_path.glob("model.automl*")) == [
+        "model.automl", "model.automl.trials.failed.jsonl", "model.automl.trials.jsonl"
+    ]  # fmt: skip
+
+
 def test_the_time_budget_is_a_wall(tmp_path):
     started = time.monotonic()
     done, model = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--time-budget", "20")
