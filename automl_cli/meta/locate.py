@@ -1,13 +1,12 @@
 """Where the knowledge bases live: the shipped one (read-only) and the user's own.
 
-The shipped base is package data, `automl_cli/metabase/metabase.sqlite`: in the repository
-`automl_cli/metabase` is a link to the top-level `metabase/` folder, which a build copies into
-the wheel like any package directory. It is only ever opened
-read-only. The user's base is the first of: `--metabase PATH`, the environment variable
-AUTOML_METABASE, `<platform user data folder>/automl-cli/metabase.sqlite`. It is created as a
-copy of the shipped base the first time something is written, never earlier: reading commands
-fall back to the shipped base while the user's base does not exist, since a copy would hold the
-same content.
+The shipped base is package data, `automl_cli/metabase/metabase.sqlite`: a build installs the
+repository's top-level `metabase/` folder there (pyproject.toml maps it), and a checkout reads
+that folder in place. It is only ever opened read-only. The user's base is the first of:
+`--metabase PATH`, the environment variable AUTOML_METABASE, `<platform user data
+folder>/automl-cli/metabase.sqlite`. It is created as a copy of the shipped base the first time
+something is written, never earlier: reading commands fall back to the shipped base while the
+user's base does not exist, since a copy would hold the same content.
 """
 
 from __future__ import annotations
@@ -24,8 +23,11 @@ APP_NAME = "automl-cli"
 
 
 def shipped_path() -> Path:
-    """The knowledge base installed with the package (it may be absent in a bare checkout)."""
-    return Path(__file__).resolve().parent.parent / "metabase" / FILE_NAME
+    """The knowledge base installed with the package, or in a checkout the top-level one."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "metabase" / FILE_NAME
+    checkout = package.parent / "metabase" / FILE_NAME
+    return checkout if not installed.exists() and checkout.exists() else installed
 
 
 def user_path(explicit: Path | None = None) -> Path:

@@ -27,9 +27,10 @@ from pathlib import Path
 
 from automl_cli.meta.build import add_manifest, read_manifest
 from automl_cli.meta.features import META_FEATURES
+from automl_cli.meta.locate import shipped_path
 from automl_cli.meta.store import MetaBase
 
-FOLDER = Path(__file__).resolve().parent.parent / "metabase"
+FOLDER = shipped_path().parent  # in a checkout: the top-level metabase/ folder
 
 
 def publish(build: Path, folder: Path) -> Path:

@@ -1,0 +1,26 @@
+"""The wheel a user installs holds every module and the shipped knowledge base."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_holds_every_module_and_the_shipped_base(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    (wheel,) = tmp_path.glob("automl_cli-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "automl_cli").rglob("*.py")}
+    assert modules and modules <= names
+    shipped = {p.name for p in (REPO / "metabase").iterdir() if p.is_file()}
+    assert "metabase.sqlite" in shipped
+    assert {f"automl_cli/metabase/{name}" for name in shipped} <= names
