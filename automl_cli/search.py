@@ -75,11 +75,10 @@ class TrialLog:
         self._kept = False
 
     def __enter__(self) -> TrialLog:
-        if self.path is not None and self._previous is not None:
-            if self.path.exists():
-                self.path.replace(self._previous)
-            else:
-                self._previous = None
+        if self.path is not None and self._previous is not None and self.path.exists():
+            self.path.replace(self._previous)
+        else:
+            self._previous = None  # nothing to put back
         return self
 
     def write(self, result: TrialResult) -> None:
