@@ -91,12 +91,13 @@ def test_same_seed_same_trials_and_a_refit_starts_its_own_log(tmp_path):
 
 
 def test_a_failed_fit_leaves_the_earlier_model_and_its_log(tmp_path):
-    done, model = fit(tmp_path, "iris.csv", "species", "--max-trials", "4")
+    done, model = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--max-trials", "4")
     assert done.returncode == 0, done.stderr
     log = tmp_path / "model.automl.trials.jsonl"
     before = model.read_bytes(), log.read_text()
-    too_short = ("--time-budget", "6", "--trial-time-limit", "0.01")  # every trial times out
-    done, _ = fit(tmp_path, "iris.csv", "species", *too_short)
+    # every trial cross-validates on all 569 rows, which takes far longer than 10 ms
+    too_short = ("--optimizer", "random", "--no-warm-start", "--trial-time-limit", "0.01")
+    done, _ = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--time-budget", "10", *too_short)
     assert done.returncode == 2
     message = done.stderr.strip().splitlines()
     assert len(message) == 1 and "trials failed" in message[0]
