@@ -17,7 +17,8 @@ zero-shot portfolios (Wang et al. 2021):
    (classification or regression: their spaces differ) within MAX_DISTANCE; each gives its
    best configs. Configs that ran much slower than the median config of their tasks go last.
    The portfolio comes before the neighbours because, left out task by task on the stored
-   evaluations, its first picks find a good config sooner (benchmarks/results/warmstart.md).
+   evaluations, its first picks find a good config sooner; the fitted benchmark has not shown
+   that gain yet (benchmarks/results/warmstart.md).
 5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
