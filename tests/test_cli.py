@@ -88,6 +88,7 @@ def test_same_seed_same_trials_and_a_refit_starts_its_own_log(tmp_path):
         logs.append([(t["config"], t["budget"], t["loss"]) for t in trials])
     assert len(logs[0]) == 8
     assert logs[0] == logs[1]
+    assert not (tmp_path / "model.automl.trials.jsonl.previous").exists()  # replaced, not kept
 
 
 def test_a_failed_fit_leaves_the_earlier_model_and_its_log(tmp_path):

@@ -30,8 +30,6 @@ from automl_cli.meta.features import META_FEATURES
 from automl_cli.meta.locate import shipped_path
 from automl_cli.meta.store import MetaBase
 
-FOLDER = shipped_path().parent  # in a checkout: the top-level metabase/ folder
-
 
 def publish(build: Path, folder: Path) -> Path:
     """Write the compact base and the CSV exports of `build` into `folder`."""
@@ -130,7 +128,11 @@ def main() -> None:
     parser.add_argument("--time-budget", type=float, default=30.0)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--folder", type=Path, default=FOLDER)
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=shipped_path().parent,  # in a checkout: metabase/
+    )
     args = parser.parse_args()
     build = args.folder / "build.sqlite"
     entries = read_manifest(args.manifest)
