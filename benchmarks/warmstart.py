@@ -19,8 +19,9 @@ here. Default: every dataset, 3 seeds, 60 s (about 45 minutes per seed on two co
         concrete kin8nm --out benchmarks/results/warmstart.md
 
 Runs are appended to <out>.jsonl as they finish; rerunning skips those already there.
-Two offline tables close the report, computed from the stored evaluations alone (no fitting,
-seconds): the warm start's queue against the cold start's, and ways to rank stored configs.
+Three offline tables close the report, computed from the stored evaluations alone (no
+fitting, seconds): the warm start's queue against the cold start's, how well a config's cost
+on a new task is foreseen, and ways to rank stored configs.
 """
 
 from __future__ import annotations
@@ -208,6 +209,12 @@ def normalize(
     return frame
 
 
+def shown(path: Path) -> str:
+    """A path as the report prints it: relative to the repository when inside it."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def render(
     results: list[dict], peers: pd.DataFrame, constants: dict, args: argparse.Namespace
 ) -> str:
@@ -223,8 +230,8 @@ def render(
         "",
         "Command: `python benchmarks/warmstart.py --budget "
         f"{args.budget:g} --seeds {' '.join(map(str, args.seeds))} --datasets "
-        f"{' '.join(args.datasets)} --out {args.out}"
-        + (f" --against {args.against}`" if args.against else "`"),
+        f"{' '.join(args.datasets)} --out {shown(args.out)}"
+        + (f" --against {shown(args.against)}`" if args.against else "`"),
         "",
         "Normalized test score of the incumbent (0 = constant predictor, 1 = best of the peers "
         "and of every run here), mean over seeds; the incumbent at each point of the budget is "
@@ -476,6 +483,61 @@ def offline_queues(metabase: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def offline_costs(metabase: Path) -> str:
+    """Leave-one-task-out on the stored runtimes: how well a booster config's relative cost on
+    a multiclass task is foreseen from the other tasks, for a few class-scaling exponents."""
+    from automl_cli.meta.store import MetaBase
+    from automl_cli.meta.warmstart import (
+        CLASS_COST_EXPONENT,
+        COSTLY,
+        expected_cost,
+        known_tasks,
+        trees_per_round,
+    )
+    from automl_cli.space.definition import BOOSTERS
+
+    with MetaBase.open(metabase, readonly=True) as base:
+        tasks = known_tasks(base)
+    lines = [
+        "",
+        "## Offline: cost of a config on a new task",
+        "",
+        "Leave-one-task-out over the stored runtimes, no fitting: for every booster config timed "
+        "on a held-out multiclass task and on some other task, its relative cost there (seconds "
+        "over the task's median config's) against the one `expected_cost` foresees from the "
+        "other tasks, each scaled by (classes here / classes there) ** exponent. Error: log10 of "
+        f"foreseen over actual. Costly: over {COSTLY:g}, which queues a config last. The "
+        f"exponent in use is {CLASS_COST_EXPONENT:g}.",
+        "",
+        "| exponent | configs | median abs error | median error | costly caught | costly missed "
+        "| false alarms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for exponent in (0.0, 0.5, 0.75, 1.0):
+        errors, caught, missed, false = [], 0, 0, 0
+        for held in tasks:
+            if trees_per_round(held.meta_features) == 1:
+                continue
+            others = [t for t in tasks if t is not held]
+            for key in held.runtimes:
+                if held.configs[key]["algorithm"] not in BOOSTERS:
+                    continue
+                foreseen = expected_cost(key, others, held.meta_features, exponent=exponent)
+                if foreseen is None:
+                    continue
+                actual = held.relative_cost(key)
+                errors.append(np.log10(foreseen / actual))
+                caught += foreseen > COSTLY and actual > COSTLY
+                missed += foreseen <= COSTLY and actual > COSTLY
+                false += foreseen > COSTLY and actual <= COSTLY
+        errors = np.array(errors)
+        lines.append(
+            f"| {exponent:g} | {len(errors)} | {np.median(np.abs(errors)):.3f} | "
+            f"{np.median(errors):+.3f} | {caught} | {missed} | {false} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     manifest = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name")
@@ -514,7 +576,8 @@ def main() -> None:
     text = render(results, peers, constants, args)
     if args.against:
         text += against(results, args.against, peers, constants)
-    text += offline_queues(args.metabase) + offline_ranking(args.metabase)
+    text += offline_queues(args.metabase) + offline_costs(args.metabase)
+    text += offline_ranking(args.metabase)
     args.out.write_text(text)
     print(f"written {args.out}")
 

@@ -21,6 +21,7 @@ from automl_cli.meta.warmstart import (
     MAX_CONFIGS,
     KnownTask,
     adapt_config,
+    expected_cost,
     greedy_portfolio,
     known_tasks,
     learner_key,
@@ -81,6 +82,21 @@ def test_adapt_clips_values_fills_defaults_and_drops_what_the_space_lacks() -> N
     assert adapted["knn:weights"] == "distance" and adapted["scale:method"] == "robust"
     assert not any(k.startswith(("encode:", "select:")) for k in adapted)
     assert "impute:numeric" in adapted  # the target space has it; the default fills in
+
+
+def test_every_shipped_config_adapts_to_a_valid_config_of_other_spaces() -> None:
+    from automl_cli.meta.locate import shipped_path
+
+    with MetaBase.open(shipped_path(), readonly=True) as base:
+        configs = [c for task in known_tasks(base) for c in task.configs.values()]
+    spaces = [
+        build_space("binary", 60, 3, 0),  # small: tight ranges, no selection, no encoding
+        build_space("multiclass", 20_000, 40, 12),  # large: no kernel SVM
+        build_space("regression", 2_000, 15, 4),
+    ]
+    adapted = [(adapt_config(c, space), space) for c in configs[::7] for space in spaces]
+    checked = [valid_in(config, space) for config, space in adapted if config is not None]
+    assert len(checked) > len(configs[::7])  # most adapt to most spaces
 
 
 def test_adapt_skips_a_learner_the_space_does_not_offer() -> None:
@@ -265,3 +281,19 @@ def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> No
     plan = plan_for(features, "binary", fingerprint, space, [twin], "test")
     keys = [learner_key(c) for c in plan.configs]
     assert keys[-1] == slow_best and keys[1] == twin.ranked()[1]
+
+
+def test_a_boosters_cost_grows_with_the_classes_of_the_new_task() -> None:
+    booster = {"algorithm": "xgboost", "xgboost:max_depth": 8}
+    forest = {"algorithm": "random_forest", "random_forest:max_features": 0.5}
+    cheap = [{"algorithm": "linear", "linear:C": c} for c in (0.1, 1.0, 10.0)]  # median: 1 s
+    binary = KnownTask("binary", "binary", "fp-binary", {"classes": 2.0})
+    for config, seconds in ((booster, 2.0), (forest, 2.0), *((c, 1.0) for c in cheap)):
+        binary.configs[learner_key(config)] = config
+        binary.runtimes[learner_key(config)] = seconds
+    ten = {"classes": 10.0}
+    assert expected_cost(learner_key(booster), [binary], {"classes": 2.0}) == pytest.approx(2.0)
+    assert expected_cost(learner_key(booster), [binary], ten) == pytest.approx(2.0 * 10**0.5)
+    assert expected_cost(learner_key(forest), [binary], ten) == pytest.approx(2.0)
+    assert expected_cost(learner_key(booster), [binary], {"classes": math.nan}) == 2.0
+    assert expected_cost(learner_key({"algorithm": "knn"}), [binary], ten) is None
