@@ -33,9 +33,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from automl_cli.meta.warmstart import KnownTask
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -349,24 +353,20 @@ def config_features(configs: list[dict]) -> np.ndarray:
     return table
 
 
-def offline_ranking(metabase: Path, seed: int = 0) -> str:
+def offline_ranking(tasks: list[KnownTask], seed: int = 0) -> str:
     """Leave-one-task-out on the stored cross-evaluations: which ranking of other tasks' best
     configs finds a good config on the held-out task first? No fitting, only stored losses."""
     from sklearn.ensemble import RandomForestRegressor
 
     from automl_cli.meta.similarity import similarity_vector
-    from automl_cli.meta.store import MetaBase
     from automl_cli.meta.warmstart import (
         CONFIGS_PER_NEIGHBOUR,
         family,
         greedy_portfolio,
-        known_tasks,
         learner_key,
         nearest,
     )
 
-    with MetaBase.open(metabase, readonly=True) as base:
-        tasks = known_tasks(base)
     rng = np.random.default_rng(seed)
     found: dict[str, list[list[float]]] = {
         m: [] for m in ("random", "neighbours", "portfolio", "surrogate")
@@ -429,15 +429,12 @@ def offline_ranking(metabase: Path, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def offline_queues(metabase: Path) -> str:
+def offline_queues(tasks: list[KnownTask]) -> str:
     """Leave-one-task-out on the stored evaluations: the warm start's queue against the cold
     start's default portfolio, by the best stored loss among the first k configs of each."""
-    from automl_cli.meta.store import MetaBase
-    from automl_cli.meta.warmstart import known_tasks, learner_key, plan_for
+    from automl_cli.meta.warmstart import learner_key, plan_for
     from automl_cli.space import build_space, default_configs
 
-    with MetaBase.open(metabase, readonly=True) as base:
-        tasks = known_tasks(base)
     firsts = (1, 2, 3, 4, 6)
     best = {"warm": [], "cold": []}
     known_share = []
@@ -448,7 +445,7 @@ def offline_queues(metabase: Path) -> str:
             int(meta["categorical_features"]),
         )  # fmt: skip
         others = [t for t in tasks if t is not held]
-        plan = plan_for(meta, held.task_type, held.fingerprint, space, others, str(metabase))
+        plan = plan_for(meta, held.task_type, held.fingerprint, space, others, "stored")
         norm = held.normalized()
         for name, configs in (("warm", plan.configs), ("cold", default_configs(space))):
             losses = [norm.get(learner_key(c)) for c in configs]
@@ -483,21 +480,17 @@ def offline_queues(metabase: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def offline_costs(metabase: Path) -> str:
+def offline_costs(tasks: list[KnownTask]) -> str:
     """Leave-one-task-out on the stored runtimes: how well a booster config's relative cost on
     a multiclass task is foreseen from the other tasks, for a few class-scaling exponents."""
-    from automl_cli.meta.store import MetaBase
     from automl_cli.meta.warmstart import (
         CLASS_COST_EXPONENT,
         COSTLY,
         expected_cost,
-        known_tasks,
         trees_per_round,
     )
     from automl_cli.space.definition import BOOSTERS
 
-    with MetaBase.open(metabase, readonly=True) as base:
-        tasks = known_tasks(base)
     lines = [
         "",
         "## Offline: cost of a config on a new task",
@@ -538,6 +531,16 @@ def offline_costs(metabase: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def offline_tables(metabase: Path) -> str:
+    """The report's offline sections, all from the stored tasks of `metabase`."""
+    from automl_cli.meta.store import MetaBase
+    from automl_cli.meta.warmstart import known_tasks
+
+    with MetaBase.open(metabase, readonly=True) as base:
+        tasks = known_tasks(base)
+    return offline_queues(tasks) + offline_costs(tasks) + offline_ranking(tasks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     manifest = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name")
@@ -576,8 +579,7 @@ def main() -> None:
     text = render(results, peers, constants, args)
     if args.against:
         text += against(results, args.against, peers, constants)
-    text += offline_queues(args.metabase) + offline_costs(args.metabase)
-    text += offline_ranking(args.metabase)
+    text += offline_tables(args.metabase)
     args.out.write_text(text)
     print(f"written {args.out}")
 
