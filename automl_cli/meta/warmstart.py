@@ -19,7 +19,8 @@ zero-shot portfolios (Wang et al. 2021):
    last (`expected_cost`).
    The portfolio comes before the neighbours because, left out task by task on the stored
    evaluations, its first picks find a good config sooner; the fitted benchmark has not shown
-   that gain yet (benchmarks/results/warmstart.md).
+   that gain yet (benchmarks/results/warmstart_unscaled_cost.md, against the neighbours-first
+   run of warmstart_seed0.md).
 5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
