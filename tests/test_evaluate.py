@@ -13,10 +13,12 @@ from automl_cli.data import load_training_data
 from automl_cli.evaluate import (
     CV_BELOW_ROWS,
     CV_FOLDS,
+    PROBABILITY_FLOOR,
     Evaluator,
     TrialResult,
     make_splits,
     nested_order,
+    predict_scores,
 )
 from automl_cli.execute.inprocess import InProcessExecutor
 from automl_cli.metrics import resolve_metric
@@ -84,6 +86,20 @@ def portfolio_config(evaluator: Evaluator, algorithm: str, **values) -> dict:
     space = build_space(evaluator.task, n_rows, n_features, len(evaluator.categorical))
     config = next(c for c in default_configs(space) if c["algorithm"] == algorithm)
     return {**config, **{k.replace("__", ":"): v for k, v in values.items()}}
+
+
+def test_no_class_is_ever_given_probability_zero_and_no_prediction_changes():
+    dataset = load_training_data(DATASETS / "iris.csv", "species", "multiclass")
+    evaluator = Evaluator(dataset, resolve_metric("log_loss", "multiclass"), seed=0)
+    model = evaluator.fit_final(portfolio_config(evaluator, "extra_trees"))
+    raw = model.predict_proba(dataset.X)
+    assert raw.min() == 0  # pure leaves rule classes out
+    scores = predict_scores(model, dataset.X, "multiclass", 3)
+    assert scores.min() == pytest.approx(PROBABILITY_FLOOR / 3)
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+    assert np.array_equal(scores.argmax(axis=1), raw.argmax(axis=1))
+    # the worst a surprise can cost in log loss, against log(1e15) = 34.5 unfloored
+    assert -np.log(scores.min()) < 8.1
 
 
 @pytest.mark.parametrize(
