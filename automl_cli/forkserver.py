@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
+SPIN_COUNT = 1000  # busy-waits of an idle OpenMP thread before it sleeps (worker_environment)
 PRELOAD = ["automl_cli.evaluate", "automl_cli.space", "sklearn.ensemble", "lightgbm", "xgboost"]
 
 
@@ -27,21 +28,24 @@ def context() -> BaseContext:
 
 @contextlib.contextmanager
 def worker_environment() -> Iterator[None]:
-    """OpenMP threads that sleep when idle, for the forkserver (and so every worker).
+    """OpenMP threads that spin briefly, then sleep, between parallel regions (every worker).
 
-    Idle OpenMP threads spin by default; on a busy machine a 2-thread HistGradientBoosting fit
-    then runs 20 times slower than with 1 thread. The variable must be set before the native
-    libraries load, which happens in the forkserver, so it is set while the forkserver starts;
-    a value the user set is kept.
+    Trials use one thread, but the final refit uses one per worker, and a boosting fit on
+    small data runs thousands of short parallel regions. Threads that sleep at once
+    (OMP_WAIT_POLICY=PASSIVE) pay a wake-up at each: 12 times slower on an idle machine.
+    libgomp's default of 300,000 spins holds the cores: 8 times slower on a busy one. 1,000
+    spins stay within 1.6 times the best setting on both (benchmarks/results/openmp_wait.md).
+    The variable must be set before the native libraries load, which happens in the
+    forkserver, so it is set while the forkserver starts; a user's own OpenMP setting is kept.
     """
-    if "OMP_WAIT_POLICY" in os.environ:
+    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
         yield
         return
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     try:
         yield
     finally:
-        os.environ.pop("OMP_WAIT_POLICY", None)
+        os.environ.pop("GOMP_SPINCOUNT", None)
 
 
 def start_early() -> None:

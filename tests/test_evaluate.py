@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from automl_cli.api import _refit_best
+from automl_cli.api import QUICK_REFIT_SECONDS, _refit_best
 from automl_cli.data import load_training_data
 from automl_cli.evaluate import (
     CV_BELOW_ROWS,
@@ -154,3 +154,26 @@ def test_a_lone_refused_refit_is_kept_rather_than_no_model():
         )
     assert best.job_id == 0 and model is not None
     assert len(notices) == 2 and "keeping trial 0's" in notices[1]  # refitted once, not twice
+
+
+def test_with_no_time_left_the_best_quick_trial_is_refitted_not_merely_the_cheapest():
+    dataset = load_training_data(DATASETS / "diabetes.csv", "progression", "regression")
+    evaluator = Evaluator(dataset, resolve_metric(None, "regression"), seed=0)
+    forest = evaluator.evaluate(1, portfolio_config(evaluator, "random_forest"), 1.0)
+    ranked = [
+        TrialResult(0, portfolio_config(evaluator, "hist_gb"), 1.0, 50.0, 50.0, "ok", 90.0, 90.0),
+        *(
+            TrialResult(k, forest.config, 1.0, forest.loss, forest.score, "ok", 0.5, 0.5)
+            for k in range(2, 7)
+        ),
+        TrialResult(7, portfolio_config(evaluator, "linear"), 1.0, 80.0, 80.0, "ok", 1e-3, 1e-3),
+    ]
+    assert evaluator.refit_estimate(ranked[1]) <= QUICK_REFIT_SECONDS
+    notices = []
+    with InProcessExecutor(evaluator) as executor:
+        model, best = _refit_best(
+            executor, evaluator, ranked, time.monotonic() - 1, 1, notices.append
+        )
+    # every candidate is skipped for time but the last resort: the best quick one (trial 2),
+    # not the cheapest (the linear model, ranked last)
+    assert best.job_id == 2 and model is not None and not notices
