@@ -45,13 +45,12 @@ def fit_seconds(dataset: str, algorithm: str) -> float:
 
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
-    from automl_cli.meta.warmstart import DEFAULT_METRIC
     from automl_cli.metrics import resolve_metric
     from automl_cli.space import default_configs, space_for
 
     row = pd.read_csv(SHARED / "datasets" / "manifest.csv").set_index("name").loc[dataset]
     data = load_training_data(SHARED / "datasets" / row["file"], row["target"], row["task"])
-    metric = resolve_metric(DEFAULT_METRIC[row["task"]], row["task"])
+    metric = resolve_metric(None, row["task"])  # the fits alone are timed
     evaluator = Evaluator(data, metric, seed=0)
     config = next(c for c in default_configs(space_for(data)) if c["algorithm"] == algorithm)
     seconds = []
@@ -63,6 +62,7 @@ def fit_seconds(dataset: str, algorithm: str) -> float:
 
 
 def measure(setting: dict[str, str], dataset: str, algorithm: str) -> float:
+    """`fit_seconds` in a fresh process whose OpenMP environment is `setting` alone."""
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     code = f"import openmp_wait as o; print(o.fit_seconds({dataset!r}, {algorithm!r}))"
     done = subprocess.run(
