@@ -183,7 +183,7 @@ def fit(
                 executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
             )
         manifest = _manifest(
-            dataset, metric, evaluator, options, best, state, min_budget, warm_start
+            dataset, metric, evaluator, options, best, state, min_budget, warm_start()
         )
         if options.out is not None:
             bundle.save(options.out, model, manifest)
@@ -196,7 +196,9 @@ def fit(
 
 
 def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
-    """The chosen strategy, its first configs from the knowledge base (or the defaults)."""
+    """The chosen strategy with its first configs from the knowledge base (or the defaults),
+    and a function that describes the warm start for the manifest."""
+    from automl_cli.meta.warmstart import first_config
     from automl_cli.optimize import create_optimizer
     from automl_cli.space import default_configs
 
@@ -215,13 +217,49 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
         raise UsageError(str(error)) from None
     if not options.warm_start:
         optimizer.warm_start(default_configs(space))
-        return optimizer, {"enabled": False}
-    from automl_cli.meta.warmstart import plan_warm_start
+        return optimizer, lambda: {"enabled": False}
+    planner = _WarmStartPlanner(dataset, space, options, on_notice)
+    first = first_config(space)
+    if first is None:
+        plan = planner.plan()
+        optimizer.warm_start(plan.configs, plan.history)
+    else:
+        optimizer.warm_start([first], then=planner.after_first)
+    return optimizer, lambda: planner.plan().to_manifest()
 
-    plan = plan_warm_start(dataset, space, options.metabase, seed=options.seed)
-    optimizer.warm_start(plan.configs, plan.history)
-    on_notice(plan.notice())
-    return optimizer, plan.to_manifest()
+
+class _WarmStartPlanner:
+    """The knowledge base's warm start, planned in a thread while the first trial runs.
+
+    Planning (meta-features, reading the base) takes about a second, and every plan starts
+    with LightGBM's defaults, which need none of it: so the search starts at once, as a cold
+    one does, and the plan is waited for only when the second config is due.
+    """
+
+    def __init__(self, dataset, space, options, on_notice) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from automl_cli.meta.warmstart import plan_warm_start
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="warm-start")
+        self._future = pool.submit(
+            plan_warm_start, dataset, space, options.metabase, seed=options.seed
+        )
+        pool.shutdown(wait=False)  # its one thread ends with the plan
+        self._on_notice = on_notice
+        self._plan = None
+
+    def plan(self):
+        """The finished plan (waiting for it if need be); its notice is shown once."""
+        if self._plan is None:
+            self._plan = self._future.result()
+            self._on_notice(self._plan.notice())
+        return self._plan
+
+    def after_first(self):
+        """The plan's configs after the first one, which is already running, and its history."""
+        plan = self.plan()
+        return plan.configs[1:], plan.history
 
 
 def _search_deadline(evaluator, hard_end: float, time_budget: float, refit: bool):

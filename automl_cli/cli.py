@@ -101,6 +101,10 @@ def fit(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
+    if cluster is None:  # before our own heavy imports, so that the forkserver's run beside them
+        from automl_cli import forkserver
+
+        forkserver.start_early()
     from automl_cli import api
     from automl_cli.report import LiveProgress, leaderboard
 

@@ -151,6 +151,7 @@ def score_run(folder, name, task, target, test, budget, seed, warm, started, std
                 break
         scores.append(score)
     warm_entry = read_manifest(model).get("warm_start", {}) if model.exists() else {}
+    first = min(json.loads(line)["time"] for line in log.read_text().splitlines() if line)
     return {
         "dataset": name,
         "task": task,
@@ -160,6 +161,7 @@ def score_run(folder, name, task, target, test, budget, seed, warm, started, std
         "fit_seconds": ended - started,
         "neighbours": warm_entry.get("neighbours", []),
         "warm_seconds": warm_entry.get("seconds"),
+        "first_trial_seconds": first - started,
         "note": note,
     }
 
@@ -278,6 +280,17 @@ def render(
         f"{refit_failed} of {len(results)} runs ended without a model file (the final refit did "
         "not fit in the time left); their trial logs are scored all the same.",
     ]
+    firsts = {
+        warm: [r["first_trial_seconds"] for r in results if r["warm"] is warm and "scores" in r]
+        for warm in (True, False)
+    }
+    if all(firsts.values()):
+        lines += [
+            "",
+            "Seconds from launch to the first finished trial, median: warm "
+            f"{np.median(firsts[True]):.2f} ({len(firsts[True])} runs), cold "
+            f"{np.median(firsts[False]):.2f} ({len(firsts[False])} runs).",
+        ]
     errors = [r for r in results if "error" in r]
     if errors:
         lines += ["", "Failed runs:", ""]

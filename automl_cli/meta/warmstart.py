@@ -8,7 +8,8 @@ zero-shot portfolios (Wang et al. 2021):
    much it separates known tasks rather than by its unit. Distance: root mean square over the
    coordinates both tasks define. Two unrelated tasks sit at about sqrt(2) in these units.
 2. The queue starts with LightGBM's library defaults (cheap and strong, the cold start's
-   first config too), so the first model comes as early as without a warm start.
+   first config too), so the first model comes as early as without a warm start: `automl fit`
+   runs them while it plans the rest (`first_config`).
 3. Next, a greedy portfolio over every stored task of the family: each step adds the config
    that most lowers the sum over tasks of the best normalized loss so far (0 = the task's best
    config, 1 = its median config or never evaluated there), counting the defaults as already
@@ -85,52 +86,68 @@ def learner_key(config: Config) -> str:
 
 
 def adapt_config(config: Config, space: ConfigurationSpace) -> Config | None:
-    """`config` moved into `space`, or None when its learner is not offered there.
+    """`config` moved into `space`, or None when its learner is not offered there."""
+    return SpaceAdapter(space)(config)
+
+
+class SpaceAdapter:
+    """Moves configs of other tasks into one space (`adapt_config`), reading the space once.
 
     Valid by construction: numbers clipped (and rounded for integers), unknown choices
     replaced, inactive values dropped, and the space has no forbidden clauses. So ConfigSpace's
-    own check is not run; it took a third of a warm start's planning (1,400 history configs).
+    own check is not run (it took a third of a warm start's planning), nor its
+    deactivate_inactive_hyperparameters (0.1 s per config). A warm start adapts over a
+    thousand configs while its first trial runs, so reading the space once matters too.
     """
-    from ConfigSpace.hyperparameters import CategoricalHyperparameter, NumericalHyperparameter
 
-    if config.get("algorithm") not in space["algorithm"].choices:
-        return None
-    values: Config = {}
-    for name, hp in space.items():
-        value = config.get(name, hp.default_value)
-        if isinstance(hp, NumericalHyperparameter):
-            value = min(max(value, hp.lower), hp.upper) if isinstance(value, int | float) else None
-            if value is not None and isinstance(hp.default_value, int | np.integer):
-                value = round(value)
-        elif isinstance(hp, CategoricalHyperparameter) and value not in hp.choices:
-            value = None
-        values[name] = hp.default_value if value is None else value
-    adapted = _active(values, space)
-    return {k: v.item() if isinstance(v, np.generic) else v for k, v in sorted(adapted.items())}
+    def __init__(self, space: ConfigurationSpace) -> None:
+        from ConfigSpace import EqualsCondition, InCondition
+        from ConfigSpace.hyperparameters import CategoricalHyperparameter, NumericalHyperparameter
 
+        self.learners = tuple(space["algorithm"].choices)
+        self.defaults = {name: hp.default_value for name, hp in space.items()}
+        self.ranges: dict[str, tuple[float, float, bool]] = {}  # lower, upper, integer
+        self.choices: dict[str, tuple[Any, ...]] = {}
+        for name, hp in space.items():
+            if isinstance(hp, NumericalHyperparameter):
+                integer = isinstance(hp.default_value, int | np.integer)
+                self.ranges[name] = (hp.lower, hp.upper, integer)
+            elif isinstance(hp, CategoricalHyperparameter):
+                self.choices[name] = tuple(hp.choices)
+        # every hyperparameter, parents first (ConfigSpace keeps that order), with the
+        # (parent, allowed values) pairs that must all hold for it to be active
+        self.conditions: list[tuple[str, list[tuple[str, tuple[Any, ...]]]]] = []
+        for name in space:
+            rules = []
+            for condition in space.parent_conditions_of.get(name, []):
+                if isinstance(condition, InCondition):
+                    rules.append((condition.parent.name, tuple(condition.values)))
+                elif isinstance(condition, EqualsCondition):
+                    rules.append((condition.parent.name, (condition.value,)))
+                else:
+                    raise TypeError(f"condition {condition} is not supported")
+            self.conditions.append((name, rules))
 
-def _active(values: Config, space: ConfigurationSpace) -> Config:
-    """The values whose conditions hold, parents first (ConfigSpace keeps that order).
-
-    ConfigSpace's deactivate_inactive_hyperparameters does the same in about 0.1 s per
-    config; this walk takes microseconds, which matters when a warm start adapts hundreds.
-    """
-    from ConfigSpace import EqualsCondition, InCondition
-
-    active: Config = {}
-    for name in space:
-        holds = True
-        for condition in space.parent_conditions_of.get(name, []):
-            parent = condition.parent.name
-            if isinstance(condition, InCondition):
-                holds &= parent in active and active[parent] in condition.values
-            elif isinstance(condition, EqualsCondition):
-                holds &= parent in active and active[parent] == condition.value
-            else:
-                raise TypeError(f"condition {condition} is not supported")
-        if holds:
-            active[name] = values[name]
-    return active
+    def __call__(self, config: Config) -> Config | None:
+        if config.get("algorithm") not in self.learners:
+            return None
+        values = dict(self.defaults)
+        for name, value in config.items():
+            if name in self.ranges:
+                lower, upper, integer = self.ranges[name]
+                if isinstance(value, int | float):
+                    value = min(max(value, lower), upper)
+                    values[name] = round(value) if integer else value
+            elif name in self.choices:
+                if value in self.choices[name]:
+                    values[name] = value
+            elif name in values:
+                values[name] = value
+        active: Config = {}
+        for name, rules in self.conditions:
+            if all(parent in active and active[parent] in allowed for parent, allowed in rules):
+                active[name] = values[name]
+        return {k: v.item() if isinstance(v, np.generic) else v for k, v in sorted(active.items())}
 
 
 @dataclass
@@ -288,6 +305,14 @@ def describe_neighbours(neighbours: list[tuple[str, float]]) -> str:
     return ", ".join(f"{name} ({distance:.2f})" for name, distance in neighbours)
 
 
+def first_config(space: ConfigurationSpace) -> Config | None:
+    """The config every plan starts with, known before any planning: LightGBM's defaults
+    (None when the space lacks LightGBM)."""
+    from automl_cli.space.definition import DEFAULT_ALGORITHM
+
+    return adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
+
+
 def plan_for(
     features: dict[str, float],
     task_type: str,
@@ -299,21 +324,21 @@ def plan_for(
     """The warm start for a described task, from already loaded knowledge."""
     from automl_cli.optimize.base import Observation
     from automl_cli.space import default_configs
-    from automl_cli.space.definition import DEFAULT_ALGORITHM
 
     pool = [t for t in tasks if family(t.task_type) == family(task_type)]
     pool = [t for t in pool if t.fingerprint != fingerprint]
     ranked = nearest(features, pool)
     used = [(t, d) for t, d in ranked[:N_NEIGHBOURS] if d <= MAX_DISTANCE]
     configs: dict[str, Config] = {}
+    adapt = SpaceAdapter(space)
 
     def offer(config: Config) -> bool:
-        adapted = adapt_config(config, space)
+        adapted = adapt(config)
         if adapted is None or len(configs) >= MAX_CONFIGS:
             return False
         return configs.setdefault(learner_key(adapted), adapted) is adapted
 
-    first = adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
+    first = first_config(space)
     given = () if first is None else (learner_key(first),)
     from_portfolio = sum(offer(c) for c in greedy_portfolio(pool, given=given))
     for task, _ in used:
@@ -330,7 +355,7 @@ def plan_for(
     history = []
     for task, _ in used:
         for key, loss in task.normalized().items():
-            adapted = adapt_config(task.configs[key], space)
+            adapted = adapt(task.configs[key])
             if adapted is not None:
                 history.append(Observation(adapted, 1.0, loss))
     return WarmStartPlan(

@@ -11,7 +11,7 @@ import copy
 import math
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,9 @@ class Observation:
     config: Config = field(hash=False)
     budget: float
     loss: float
+
+
+WarmStart = tuple[list[Config], list[Observation]]  # configs to try first, earlier evaluations
 
 
 def to_plain(configuration: Configuration | Mapping[str, Any]) -> Config:
@@ -83,6 +86,7 @@ class Optimizer(ABC):
         self.rng = np.random.default_rng(seed)
         self.observations: list[Observation] = []
         self._warm: deque[Config] = deque()
+        self._warm_then: Callable[[], WarmStart] | None = None
         self._next_id = 0
         self._untold: set[int] = set()  # ids asked and not yet told
         self._incumbent: tuple[Config, float, float] | None = None
@@ -118,16 +122,23 @@ class Optimizer(ABC):
         return self._incumbent
 
     def warm_start(
-        self, configs: Iterable[Mapping[str, Any]], history: Iterable[Observation] = ()
+        self,
+        configs: Iterable[Mapping[str, Any]],
+        history: Iterable[Observation] = (),
+        *,
+        then: Callable[[], WarmStart] | None = None,
     ) -> None:
         """Configs to evaluate before any the strategy proposes itself.
 
         `history` holds evaluations from earlier, similar tasks; strategies with a model may
-        use it as prior data, the others ignore it.
+        use it as prior data, the others ignore it. `then`, if given, is called once, when
+        `configs` have all been handed out, for more configs and history: `automl fit` plans
+        the knowledge base's picks while the first of them runs.
         """
         for config in configs:
             self._warm.append(to_plain(config))
         self._absorb_history(list(history))
+        self._warm_then = then
 
     # -- for subclasses -----------------------------------------------------------------------
     @abstractmethod
@@ -147,6 +158,9 @@ class Optimizer(ABC):
 
     def _pop_warm(self) -> Config | None:
         """The next warm-start config that is valid in this space, or None."""
+        if not self._warm and self._warm_then is not None:
+            then, self._warm_then = self._warm_then, None
+            self.warm_start(*then())
         while self._warm:
             config = self._warm.popleft()
             try:

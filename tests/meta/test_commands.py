@@ -211,6 +211,21 @@ def test_fit_names_its_neighbours_and_no_warm_start_turns_it_off(built, tmp_path
     assert trials[0]["config"]["algorithm"] == "lightgbm"  # the space's first default
 
 
+def test_a_fit_that_ends_before_the_plan_is_needed_still_records_it(built, tmp_path: Path):
+    """The warm start is planned while the first trial runs; one trial never asks for it."""
+    model = tmp_path / "one.automl"
+    result = automl(
+        "fit", DATASETS / "customers.csv", "--target", "churned", "--max-trials", 1,
+        "--n-jobs", 1, "--metabase", built, "--out", model,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    warm = read_manifest(model)["warm_start"]
+    assert warm["enabled"] and warm["configs"] >= 1 and warm["seconds"] > 0
+    assert "warm start:" in result.stderr
+    trials = [json.loads(x) for x in Path(f"{model}.trials.jsonl").read_text().splitlines()]
+    assert [t["config"]["algorithm"] for t in trials] == ["lightgbm"]
+
+
 def test_reading_without_a_user_base_reads_the_shipped_one_and_writes_nothing(tmp_path: Path):
     missing = tmp_path / "mine" / "kb.sqlite"
     listing = ok(automl("meta", "list", env={"AUTOML_METABASE": str(missing)}))

@@ -176,6 +176,19 @@ def test_warm_start_configs_fill_the_first_bracket_and_history_seeds_the_model(s
     assert np.median([abs(job.config["x"] - 0.2) for job in jobs[2:]]) < 0.15
 
 
+def test_history_that_arrives_after_the_first_config_still_seeds_the_model(space):
+    history = [
+        Observation({"x": float(x), "y": 0.5}, 1.0, (float(x) - 0.2) ** 2)
+        for x in np.linspace(0, 1, 40)
+    ]
+    opt = BOHB(space, min_budget=1 / 9, seed=0, random_fraction=0.0)
+    opt.warm_start([{"x": 0.21, "y": 0.5}], then=lambda: ([{"x": 0.19, "y": 0.4}], history))
+    jobs = [opt.ask() for _ in range(9)]
+    assert [job.config["x"] for job in jobs[:2]] == [0.21, 0.19]
+    assert opt.n_model_proposals == 7
+    assert np.median([abs(job.config["x"] - 0.2) for job in jobs[2:]]) < 0.15
+
+
 def test_prior_history_steps_aside_once_own_results_suffice(space):
     model = KDEProposer(space, np.random.default_rng(0))
     model.observe_prior([Observation({"x": 0.1, "y": 0.1}, 1.0, 0.0)] * 30)

@@ -220,6 +220,32 @@ def test_warm_start_configs_come_out_first(name, cash_space):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_a_later_warm_start_is_asked_for_once_when_the_first_configs_are_out(name, cash_space):
+    default = dict(cash_space.get_default_configuration())
+    later = {"algorithm": "linear", "linear_C": 3.5, "linear_max_iter": 250,
+             "linear_penalty": "elasticnet", "linear_l1_ratio": 0.25,
+             "max_bins": 64, "scaler": "quantile"}  # fmt: skip
+    calls = []
+
+    def then():
+        calls.append(len(calls))
+        return [later], []
+
+    optimizer = make(name, cash_space, seed=5)
+    optimizer.warm_start([default], then=then)
+    first = optimizer.ask()
+    assert first.config == dict(sorted(default.items())) and calls == []
+    asked = [first.config]
+    while len(asked) < 40 and (job := optimizer.ask()) is not None:
+        asked.append(job.config)
+    assert calls == [0]  # once, and only when the first configs were all handed out
+    if name in BRACKETED:
+        assert dict(sorted(later.items())) in asked
+    else:
+        assert asked[1] == dict(sorted(later.items()))
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_incumbent_is_the_best_finite_loss_at_the_largest_budget(name, cash_space):
     optimizer = make(name, cash_space, seed=11)
     run = drive(optimizer, budget_loss, n_tells=40, k=3)
