@@ -162,11 +162,16 @@ def test_categorical_and_conditional_proposals(conditional_space):
     assert sum(c["algo"] == "b" for c in late) >= 15
 
 
-def test_warm_start_configs_fill_the_first_bracket_and_history_seeds_the_model(space):
-    history = [
+def prior_around_x_0_2() -> list[Observation]:
+    """Evaluations of an earlier task whose loss is lowest at x = 0.2."""
+    return [
         Observation({"x": float(x), "y": 0.5}, 1.0, (float(x) - 0.2) ** 2)
         for x in np.linspace(0, 1, 40)
     ]
+
+
+def test_warm_start_configs_fill_the_first_bracket_and_history_seeds_the_model(space):
+    history = prior_around_x_0_2()
     warm = [{"x": 0.21, "y": 0.5}, {"x": 0.19, "y": 0.4}]
     opt = BOHB(space, min_budget=1 / 9, seed=0, random_fraction=0.0)
     opt.warm_start(warm, history)
@@ -177,10 +182,7 @@ def test_warm_start_configs_fill_the_first_bracket_and_history_seeds_the_model(s
 
 
 def test_history_that_arrives_after_the_first_config_still_seeds_the_model(space):
-    history = [
-        Observation({"x": float(x), "y": 0.5}, 1.0, (float(x) - 0.2) ** 2)
-        for x in np.linspace(0, 1, 40)
-    ]
+    history = prior_around_x_0_2()
     opt = BOHB(space, min_budget=1 / 9, seed=0, random_fraction=0.0)
     opt.warm_start([{"x": 0.21, "y": 0.5}], then=lambda: ([{"x": 0.19, "y": 0.4}], history))
     jobs = [opt.ask() for _ in range(9)]
