@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ConfigSpace import Configuration
 
@@ -18,7 +19,9 @@ from automl_cli.meta.fingerprint import data_fingerprint
 from automl_cli.meta.records import Evaluation, Task
 from automl_cli.meta.store import MetaBase
 from automl_cli.meta.warmstart import (
+    BANDWIDTH,
     MAX_CONFIGS,
+    MAX_DISTANCE,
     KnownTask,
     adapt_config,
     expected_cost,
@@ -28,6 +31,7 @@ from automl_cli.meta.warmstart import (
     nearest,
     plan_for,
     plan_warm_start,
+    similarity_weights,
 )
 from automl_cli.space import SPACE_VERSION, build_space, default_configs, space_for
 
@@ -158,6 +162,41 @@ def test_a_config_never_evaluated_on_a_task_earns_nothing_there() -> None:
     assert chosen in ([4], [6])  # one best per task; neither helps the other task
 
 
+def test_a_weighted_portfolio_covers_the_heavy_tasks_first() -> None:
+    # k0 is best on a and b, k1 on c only: alike, a and b win; c weighing most, c wins.
+    tasks = [
+        known("a", {"k0": 0.1, "k1": 0.5}),
+        known("b", {"k0": 0.1, "k1": 0.5}),
+        known("c", {"k0": 0.9, "k1": 0.1}),
+    ]
+    first = greedy_portfolio(tasks, size=1)[0]["lightgbm:num_leaves"]
+    weighted = greedy_portfolio(tasks, size=1, weights=np.array([0.1, 0.1, 1.0]))
+    assert (first, weighted[0]["lightgbm:num_leaves"]) == (4, 5)
+
+
+def test_an_extra_candidate_joins_the_portfolio_when_it_covers_best() -> None:
+    # k2 is third on both tasks, so no task offers it, yet it alone serves both well.
+    poor = {"k5": 0.9, "k6": 0.9, "k7": 0.9}
+    tasks = [
+        known("a", {"k0": 0.10, "k3": 0.11, "k2": 0.12, "k1": 0.9, **poor}),
+        known("b", {"k1": 0.10, "k4": 0.11, "k2": 0.12, "k0": 0.9, **poor}),
+    ]
+    extra = ({"algorithm": "lightgbm", "lightgbm:num_leaves": 6},)  # k2
+    assert greedy_portfolio(tasks, size=1) != list(extra)
+    assert greedy_portfolio(tasks, size=1, extra=extra) == list(extra)
+
+
+def test_similarity_weights_favour_near_tasks_and_level_out_when_none_is_close() -> None:
+    a, b, c = known("a", {"k0": 0.1}), known("b", {"k0": 0.1}), known("c", {"k0": 0.1})
+    near = similarity_weights([(a, 0.2), (b, 0.6), (c, 1.4)])
+    assert near[0] > near[1] > near[2] > 0
+    assert near[0] / near[1] == pytest.approx(
+        math.exp(((0.6 / BANDWIDTH) ** 2) - (0.2 / BANDWIDTH) ** 2)
+    )
+    far = similarity_weights([(a, MAX_DISTANCE + 0.1), (b, MAX_DISTANCE + 0.5)])
+    assert list(far) == [1.0, 1.0]
+
+
 # -- neighbours and the plan ------------------------------------------------------------------
 def test_nearest_scales_features_and_ranks_an_identical_task_first() -> None:
     tasks = [
@@ -182,8 +221,9 @@ def test_plan_puts_the_portfolio_then_close_neighbours_and_falls_back_to_it(desc
     assert [name for name, _ in plan.neighbours] == ["twin"]
     assert plan.configs[0] == adapt_config({"algorithm": "lightgbm"}, space)  # cheap first
     leaves = [c.get("lightgbm:num_leaves") for c in plan.configs[1:]]
-    # the portfolio: k3 (best on two tasks), k0 (on the third); then the twin's next best, k1
-    assert leaves[:3] == [7, 4, 5] and plan.portfolio == 2
+    # the portfolio, where the close twin weighs most: its best k0, then k3 (best on the two far
+    # tasks, which count for little but not nothing); then the twin's next best, k1
+    assert leaves[:3] == [4, 7, 5] and plan.portfolio == 2
     assert len({learner_key(c) for c in plan.configs}) == len(plan.configs) <= MAX_CONFIGS
     assert all(valid_in(c, space) for c in plan.configs)
     assert plan.history and all(0.0 <= o.loss <= 1.0 and o.budget == 1.0 for o in plan.history)
