@@ -12,14 +12,19 @@ zero-shot portfolios (Wang et al. 2021):
    runs them while it plans the rest (`first_config`).
 3. Next, a greedy portfolio over every stored task of the family: each step adds the config
    that most lowers the weighted sum over tasks of the best normalized loss so far (0 = the
-   task's best config, 1 = its median config or never evaluated there), counting the defaults
-   as already in. So its first pick is the config that best covers where the defaults fall
-   short. A task weighs by its similarity, exp(-(distance / BANDWIDTH) ** 2), so the picks
-   cover the tasks like this one first; when none lies within MAX_DISTANCE all weigh alike
-   (the plain portfolio is the fallback). The candidates are each task's best configs and the
-   space's default portfolio, which the base evaluated on every task. Left out task by task on
-   the stored evaluations and timed by their stored runtimes, the weighting finds a good config
-   sooner than the plain portfolio (benchmarks/results/warmstart.md, "the queue in time").
+   task's best config, 1 = its median config or never evaluated there), per square root of its
+   expected cost (`expected_cost`, relative to the task's median config), counting the
+   defaults as already in. So its first pick is the config that best covers, for its time,
+   where the defaults fall short; one that gains twice as much but takes four times as long
+   is no better a start. The square root and not the cost itself, as a foreseen cost is often
+   off by half (benchmarks/results/warmstart.md, "cost of a config on a new task"), and left
+   out task by task the full cost put fewer tasks ahead. A task weighs by its similarity,
+   exp(-(distance / BANDWIDTH) ** 2), so the picks cover the tasks like this one first; when
+   none lies within MAX_DISTANCE all weigh alike (the plain portfolio is the fallback). The
+   candidates are each task's best configs and the space's default portfolio, which the base
+   evaluated on every task. Left out task by task and timed by the stored runtimes, this
+   queue finds a good config sooner than the unweighted, cost-blind portfolio did
+   (benchmarks/results/warmstart.md, "the queue in time", and "What was run").
 4. Neighbours fill the rest: the N_NEIGHBOURS nearest stored tasks of the same family
    (classification or regression: their spaces differ) within MAX_DISTANCE; each gives its
    best configs. Configs expected to run much slower than the new task's median config go
@@ -42,6 +47,7 @@ import math
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
@@ -63,6 +69,7 @@ Config = dict[str, Any]
 N_NEIGHBOURS = 5
 MAX_DISTANCE = 1.0
 BANDWIDTH = 0.5  # distance scale of the portfolio's task weights (similarity_weights)
+COST_POWER = 0.5  # the portfolio weighs a config's gain against its cost ** this
 CONFIGS_PER_NEIGHBOUR = 2
 PORTFOLIO_SIZE = 6
 MAX_CONFIGS = 12
@@ -253,11 +260,14 @@ def greedy_portfolio(
     *,
     given: tuple[str, ...] = (),
     weights: np.ndarray | None = None,
-    extra: tuple[Config, ...] = (),
+    extra: Sequence[Config] = (),
+    cost: Callable[[str], float | None] | None = None,
 ) -> list[Config]:
     """Configs that together do best over `tasks` (each counting by its weight, 1 if none are
     given), beside the learner keys `given` that run anyway; the candidates are every task's
-    best configs and the `extra` ones (see the module docstring, step 3)."""
+    best configs and the `extra` ones. With `cost` (a learner key's expected relative cost,
+    None if unknown), each step takes the best gain per square root of cost (see the module
+    docstring, step 3)."""
     if not tasks:
         return []
     weight = np.ones(len(tasks)) if weights is None else np.asarray(weights, dtype=float)
@@ -269,15 +279,16 @@ def greedy_portfolio(
     for config in extra:
         candidates.setdefault(learner_key(config), config)
     keys = sorted(candidates)
+    price = np.array([(cost(key) if cost else None) or 1.0 for key in keys]) ** COST_POWER
     matrix = np.array([[n.get(key, 1.0) for n in normalized] for key in keys])
     current = np.ones(len(tasks))
     for key in given:
         current = np.minimum(current, [n.get(key, 1.0) for n in normalized])
     chosen: list[Config] = []
     while len(chosen) < size:
-        totals = np.minimum(matrix, current) @ weight
-        pick = int(np.argmin(totals))
-        if totals[pick] >= current @ weight - 1e-9 * weight.sum():
+        gains = current @ weight - np.minimum(matrix, current) @ weight
+        pick = int(np.argmax(gains / price))
+        if gains[pick] <= 1e-9 * weight.sum():
             break
         current = np.minimum(matrix[pick], current)
         chosen.append(candidates[keys[pick]])
@@ -366,18 +377,20 @@ def plan_for(
 
     first = first_config(space)
     given = () if first is None else (learner_key(first),)
+    defaults = default_configs(space)
     portfolio = greedy_portfolio(
         [t for t, _ in ranked],
         given=given,
         weights=similarity_weights(ranked),
-        extra=tuple(default_configs(space)),
+        extra=defaults,
+        cost=lambda key: expected_cost(key, pool, features),
     )
     from_portfolio = sum(offer(c) for c in portfolio)
     for task, _ in used:
         for key in task.ranked()[:CONFIGS_PER_NEIGHBOUR]:
             offer(task.configs[key])
     if len(configs) < MIN_CONFIGS:
-        for config in default_configs(space):
+        for config in defaults:
             offer(config)
     costly = {key: _costly(key, pool, features) for key in configs}
     order = sorted(configs, key=lambda key: costly[key])  # stable: plan order within a tier

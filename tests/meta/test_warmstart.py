@@ -186,6 +186,15 @@ def test_an_extra_candidate_joins_the_portfolio_when_it_covers_best() -> None:
     assert greedy_portfolio(tasks, size=1, extra=extra) == list(extra)
 
 
+def test_the_portfolio_weighs_gain_against_expected_cost() -> None:
+    # k0 is best on both tasks, k1 a close second on both; k1 is 9 times cheaper.
+    tasks = [known(n, {"k0": 0.10, "k1": 0.12, "k2": 0.9, "k3": 0.9}) for n in ("a", "b")]
+    costs = {learner_key({"algorithm": "lightgbm", "lightgbm:num_leaves": 4}): 9.0}
+    chosen = greedy_portfolio(tasks, size=2, cost=costs.get)  # k1 unknown: cost 1
+    assert [c["lightgbm:num_leaves"] for c in chosen] == [5, 4]  # cheap first, then k0's edge
+    assert [c["lightgbm:num_leaves"] for c in greedy_portfolio(tasks, size=2)] == [4]
+
+
 def test_similarity_weights_favour_near_tasks_and_level_out_when_none_is_close() -> None:
     a, b, c = known("a", {"k0": 0.1}), known("b", {"k0": 0.1}), known("c", {"k0": 0.1})
     near = similarity_weights([(a, 0.2), (b, 0.6), (c, 1.4)])
