@@ -55,9 +55,9 @@ def dataset_rows(name: str, row: pd.Series, test_rows: list[int], base_path: Pat
     """Test log loss at every eps of each config fitted on one dataset's training rows."""
     from automl_cli.data import load_training_data, read_csv
     from automl_cli.evaluate import Evaluator
-    from automl_cli.meta.warmstart import adapt_config
     from automl_cli.metrics import resolve_metric
     from automl_cli.space import default_configs, space_for
+    from automl_cli.space.adapt import adapt_config
 
     data = pd.read_csv(SHARED / "datasets" / row["file"])
     is_test = np.zeros(len(data), dtype=bool)

@@ -30,8 +30,9 @@ from automl_cli.errors import AutoMLError, DataError
 from automl_cli.meta.fingerprint import data_fingerprint
 from automl_cli.meta.records import Evaluation, Task
 from automl_cli.meta.store import MetaBase
-from automl_cli.meta.warmstart import adapt_config, family, known_tasks, learner_key
+from automl_cli.meta.warmstart import family, known_tasks, learner_key
 from automl_cli.optimize.base import Job, Optimizer
+from automl_cli.space.adapt import adapt_config
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace

@@ -49,6 +49,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
@@ -99,71 +100,6 @@ def learner_key(config: Config) -> str:
     return json.dumps(kept, sort_keys=True)
 
 
-def adapt_config(config: Config, space: ConfigurationSpace) -> Config | None:
-    """`config` moved into `space`, or None when its learner is not offered there."""
-    return SpaceAdapter(space)(config)
-
-
-class SpaceAdapter:
-    """Moves configs of other tasks into one space (`adapt_config`), reading the space once.
-
-    Valid by construction: numbers clipped (and rounded for integers), unknown choices
-    replaced, inactive values dropped, and the space has no forbidden clauses. So ConfigSpace's
-    own check is not run (it took a third of a warm start's planning), nor its
-    deactivate_inactive_hyperparameters (0.1 s per config). A warm start adapts over a
-    thousand configs while its first trial runs, so reading the space once matters too.
-    """
-
-    def __init__(self, space: ConfigurationSpace) -> None:
-        from ConfigSpace import EqualsCondition, InCondition
-        from ConfigSpace.hyperparameters import CategoricalHyperparameter, NumericalHyperparameter
-
-        self.learners = tuple(space["algorithm"].choices)
-        self.defaults = {name: hp.default_value for name, hp in space.items()}
-        self.ranges: dict[str, tuple[float, float, bool]] = {}  # lower, upper, integer
-        self.choices: dict[str, tuple[Any, ...]] = {}
-        for name, hp in space.items():
-            if isinstance(hp, NumericalHyperparameter):
-                integer = isinstance(hp.default_value, int | np.integer)
-                self.ranges[name] = (hp.lower, hp.upper, integer)
-            elif isinstance(hp, CategoricalHyperparameter):
-                self.choices[name] = tuple(hp.choices)
-        # every hyperparameter, parents first (ConfigSpace keeps that order), with the
-        # (parent, allowed values) pairs that must all hold for it to be active
-        self.conditions: list[tuple[str, list[tuple[str, tuple[Any, ...]]]]] = []
-        for name in space:
-            rules = []
-            for condition in space.parent_conditions_of.get(name, []):
-                if isinstance(condition, InCondition):
-                    rules.append((condition.parent.name, tuple(condition.values)))
-                elif isinstance(condition, EqualsCondition):
-                    rules.append((condition.parent.name, (condition.value,)))
-                else:
-                    raise TypeError(f"condition {condition} is not supported")
-            self.conditions.append((name, rules))
-
-    def __call__(self, config: Config) -> Config | None:
-        if config.get("algorithm") not in self.learners:
-            return None
-        values = dict(self.defaults)
-        for name, value in config.items():
-            if name in self.ranges:
-                lower, upper, integer = self.ranges[name]
-                if isinstance(value, int | float):
-                    value = min(max(value, lower), upper)
-                    values[name] = round(value) if integer else value
-            elif name in self.choices:
-                if value in self.choices[name]:
-                    values[name] = value
-            elif name in values:
-                values[name] = value
-        active: Config = {}
-        for name, rules in self.conditions:
-            if all(parent in active and active[parent] in allowed for parent, allowed in rules):
-                active[name] = values[name]
-        return {k: v.item() if isinstance(v, np.generic) else v for k, v in sorted(active.items())}
-
-
 @dataclass
 class KnownTask:
     """A stored task as warm starting sees it: its description and full-budget losses."""
@@ -176,11 +112,16 @@ class KnownTask:
     losses: dict[str, float] = field(default_factory=dict)  # learner key -> mean loss
     runtimes: dict[str, float] = field(default_factory=dict)  # learner key -> mean seconds
 
+    @cached_property
+    def median_runtime(self) -> float:
+        """Seconds of the task's median config (runtimes are filled before any cost is asked)."""
+        return max(float(np.median(list(self.runtimes.values()))), 1e-3)
+
     def relative_cost(self, key: str) -> float | None:
         """Seconds of `key` over the task's median config's seconds; None if never timed."""
         if key not in self.runtimes:
             return None
-        return self.runtimes[key] / max(float(np.median(list(self.runtimes.values()))), 1e-3)
+        return self.runtimes[key] / self.median_runtime
 
     def ranked(self) -> list[str]:
         """Learner keys, best first."""
@@ -279,7 +220,8 @@ def greedy_portfolio(
     for config in extra:
         candidates.setdefault(learner_key(config), config)
     keys = sorted(candidates)
-    price = np.array([(cost(key) if cost else None) or 1.0 for key in keys]) ** COST_POWER
+    costs = [cost(key) if cost is not None else None for key in keys]
+    price = np.array([1.0 if c is None else c for c in costs]) ** COST_POWER
     matrix = np.array([[n.get(key, 1.0) for n in normalized] for key in keys])
     current = np.ones(len(tasks))
     for key in given:
@@ -345,6 +287,7 @@ def describe_neighbours(neighbours: list[tuple[str, float]]) -> str:
 def first_config(space: ConfigurationSpace) -> Config | None:
     """The config every plan starts with, known before any planning: LightGBM's defaults
     (None when the space lacks LightGBM)."""
+    from automl_cli.space.adapt import adapt_config
     from automl_cli.space.definition import DEFAULT_ALGORITHM
 
     return adapt_config({"algorithm": DEFAULT_ALGORITHM}, space)
@@ -361,6 +304,7 @@ def plan_for(
     """The warm start for a described task, from already loaded knowledge."""
     from automl_cli.optimize.base import Observation
     from automl_cli.space import default_configs
+    from automl_cli.space.adapt import SpaceAdapter
 
     pool = [t for t in tasks if family(t.task_type) == family(task_type)]
     pool = [t for t in pool if t.fingerprint != fingerprint]
@@ -378,12 +322,13 @@ def plan_for(
     first = first_config(space)
     given = () if first is None else (learner_key(first),)
     defaults = default_configs(space)
+    cost = cache(lambda key: expected_cost(key, pool, features))
     portfolio = greedy_portfolio(
         [t for t, _ in ranked],
         given=given,
         weights=similarity_weights(ranked),
         extra=defaults,
-        cost=lambda key: expected_cost(key, pool, features),
+        cost=cost,
     )
     from_portfolio = sum(offer(c) for c in portfolio)
     for task, _ in used:
@@ -392,7 +337,7 @@ def plan_for(
     if len(configs) < MIN_CONFIGS:
         for config in defaults:
             offer(config)
-    costly = {key: _costly(key, pool, features) for key in configs}
+    costly = {key: _costly(cost(key)) for key in configs}
     order = sorted(configs, key=lambda key: costly[key])  # stable: plan order within a tier
     if first is not None:  # library defaults first: a model as soon as in a cold start
         configs.setdefault(given[0], first)
@@ -451,13 +396,13 @@ def expected_cost(
     return float(np.median(costs)) if costs else None
 
 
-def _costly(key: str, tasks: list[KnownTask], features: dict[str, float]) -> bool:
-    """Whether a config should take clearly longer than the new task's median config.
+def _costly(cost: float | None) -> bool:
+    """Whether a config of this expected cost should take clearly longer than the new task's
+    median config.
 
     Such configs go to the back of the queue: cheap ones give a first model sooner, and the
     first brackets run them all anyway.
     """
-    cost = expected_cost(key, tasks, features)
     return cost is not None and cost > COSTLY
 
 

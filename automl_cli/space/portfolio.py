@@ -9,11 +9,12 @@ everything an entry leaves out takes the space's default.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from ConfigSpace import ConfigurationSpace
-from ConfigSpace.util import deactivate_inactive_hyperparameters
+from automl_cli.space.adapt import SpaceAdapter
+
+if TYPE_CHECKING:
+    from ConfigSpace import ConfigurationSpace
 
 PORTFOLIO: tuple[dict[str, Any], ...] = (
     {"algorithm": "lightgbm"},  # library defaults
@@ -54,19 +55,5 @@ PORTFOLIO: tuple[dict[str, Any], ...] = (
 
 def default_configs(space: ConfigurationSpace) -> list[dict[str, Any]]:
     """The portfolio entries valid in `space`, as plain dicts of their active values."""
-    offered = set(space["algorithm"].choices)
-    configs = []
-    for entry in PORTFOLIO:
-        if entry["algorithm"] not in offered:
-            continue
-        values = {name: hp.default_value for name, hp in space.items()}
-        values.update((name, value) for name, value in entry.items() if name in space)
-        config = deactivate_inactive_hyperparameters(values, space)
-        config.check_valid_configuration()
-        configs.append(
-            {
-                name: value.item() if isinstance(value, np.generic) else value
-                for name, value in sorted(dict(config).items())
-            }
-        )
-    return configs
+    adapt = SpaceAdapter(space)
+    return [config for config in map(adapt, PORTFOLIO) if config is not None]
