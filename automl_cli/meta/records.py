@@ -79,3 +79,15 @@ class EvaluationRecord:
     task_name: str
     created: str
     evaluation: Evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredConfig:
+    """A successful evaluation with only what a warm start reads (`MetaBase.scored_configs`);
+    runtime is NaN when it was not timed."""
+
+    task_name: str
+    config: dict[str, Any]
+    loss: float
+    metric: str
+    runtime: float

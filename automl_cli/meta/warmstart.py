@@ -154,18 +154,15 @@ def known_tasks(base: MetaBase) -> list[KnownTask]:
     }
     sums: dict[tuple[str, str], list[float]] = defaultdict(list)
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
-    full = base.evaluations(status="ok", space_version=SPACE_VERSION, min_budget=FULL_BUDGET)
-    for record in full:
-        e, task = record.evaluation, tasks[record.task_name]
-        if not math.isfinite(e.loss):
+    for scored in base.scored_configs(space_version=SPACE_VERSION, min_budget=FULL_BUDGET):
+        task = tasks[scored.task_name]
+        if scored.metric != DEFAULT_METRIC[task.task_type]:
             continue
-        if e.metric != DEFAULT_METRIC[task.task_type]:
-            continue
-        key = learner_key(e.config)
-        sums[(task.name, key)].append(e.loss)
-        if math.isfinite(e.runtime):
-            times[(task.name, key)].append(e.runtime)
-        task.configs.setdefault(key, e.config)
+        key = learner_key(scored.config)
+        sums[(task.name, key)].append(scored.loss)
+        if math.isfinite(scored.runtime):
+            times[(task.name, key)].append(scored.runtime)
+        task.configs.setdefault(key, scored.config)
     for (name, key), losses in sums.items():
         tasks[name].losses[key] = fmean(losses)
     for (name, key), seconds in times.items():

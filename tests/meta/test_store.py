@@ -168,6 +168,33 @@ def test_evaluations_filter_by_least_budget(base_path: Path) -> None:
     assert subsampled == []
 
 
+def test_scored_configs_are_the_successful_finite_evaluations_of_every_task(
+    base_path: Path,
+) -> None:
+    batch = [
+        make_eval(0.1, budget=1 / 3),
+        make_eval(0.4, runtime=1.5),
+        make_eval(math.inf),  # a diverged run: no loss to learn from
+        make_eval(0.05, status="failed"),
+        make_eval(0.01, space_version="0"),
+    ]
+    with MetaBase.open(base_path) as base:
+        base.add_or_update_task(make_task("adult", fingerprint="f9", task_type="binary"))
+        base.add_evaluations("adult", [make_eval(0.3, metric="roc_auc", runtime=2.0)])
+        base.add_evaluations("iris", batch)
+        scored = base.scored_configs(space_version="1", min_budget=1.0)
+        records = base.evaluations(status="ok", space_version="1", min_budget=1.0)
+    expected = [
+        (r.task_name, r.evaluation.config, r.evaluation.loss, r.evaluation.metric)
+        for r in records
+        if math.isfinite(r.evaluation.loss)
+    ]
+    assert [(s.task_name, s.config, s.loss, s.metric) for s in scored] == expected
+    assert [s.loss for s in scored] == [0.3, 0.2, 0.3, 0.4]  # insertion order, finite only
+    assert [s.runtime for s in scored][2:] == [2.0, 1.5]
+    assert math.isnan(scored[0].runtime)  # the fixture's were not timed
+
+
 def test_tasks_list_counts_and_best_losses(base_path: Path) -> None:
     with MetaBase.open(base_path) as base:
         base.add_or_update_task(make_task("adult", fingerprint="f9", task_type="binary"))
