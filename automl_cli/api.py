@@ -231,7 +231,7 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
 class _WarmStartPlanner:
     """The knowledge base's warm start, planned in a thread while the first trial runs.
 
-    Planning (meta-features, reading the base) takes half a second or more, and every plan
+    Planning (meta-features, reading the base) takes a few tenths of a second, and every plan
     starts with LightGBM's defaults, which need none of it: so the search starts at once, as
     a cold one does, and the plan is waited for only when the second config is due.
     """

@@ -196,10 +196,10 @@ class MetaBase:
         """Successful evaluations with a finite loss of every task, in insertion order, lean.
 
         A warm start's plan reads all of them while the search waits for its second config.
-        Building full records (`evaluations`) took 2.5 times as long, so only the columns it
-        needs are read, and each distinct config is decoded once (a base holds the same config
-        on many rows: search, re-evaluation and transfer). Rows that hold equal configs share
-        one dict: read it, never change it.
+        Through full records (`evaluations`) its read of the shipped base took 0.29 s instead
+        of 0.17 s, so only the columns it needs are read here, and each distinct config is
+        decoded once (a base holds the same config on many rows: search, re-evaluation and
+        transfer). Rows that hold equal configs share one dict: read it, never change it.
         """
         query = (
             "SELECT t.name, e.config, e.loss, e.metric, e.runtime "

@@ -28,9 +28,9 @@ class SpaceAdapter:
     Values a config leaves out take the space's defaults. Valid by construction: numbers
     clipped (and rounded for integers), unknown choices replaced, inactive values dropped, and
     the space has no forbidden clauses. So neither ConfigSpace's own check runs (it took a
-    third of a warm start's planning) nor its deactivate_inactive_hyperparameters (30 ms or
-    more per config, which the default portfolio once paid before every search's first
-    trial). A warm start adapts over a thousand configs, so reading the space once matters too.
+    third of a warm start's planning) nor its deactivate_inactive_hyperparameters (over 10 ms
+    per config, which the default portfolio once paid before every search's first trial). A
+    warm start adapts over a thousand configs, so reading the space once matters too.
     """
 
     def __init__(self, space: ConfigurationSpace) -> None:
