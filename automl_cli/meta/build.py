@@ -32,7 +32,6 @@ from automl_cli.meta.records import Evaluation, Task
 from automl_cli.meta.store import MetaBase
 from automl_cli.meta.warmstart import family, known_tasks, learner_key
 from automl_cli.optimize.base import Job, Optimizer
-from automl_cli.space.adapt import adapt_config
 
 if TYPE_CHECKING:
     from ConfigSpace import ConfigurationSpace
@@ -212,6 +211,7 @@ def cross_evaluate(
     from automl_cli.metrics import resolve_metric
     from automl_cli.search import SearchState, run_search
     from automl_cli.space import SPACE_VERSION, default_configs, space_for
+    from automl_cli.space.adapt import adapt_config
 
     space = space_for(dataset)
     metric = resolve_metric(None, dataset.task)

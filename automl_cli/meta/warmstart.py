@@ -108,7 +108,8 @@ class KnownTask:
     task_type: str
     fingerprint: str
     meta_features: dict[str, float]
-    configs: dict[str, Config] = field(default_factory=dict)  # learner key -> config
+    # learner key -> config; read only: tasks that stored the same config share its dict
+    configs: dict[str, Config] = field(default_factory=dict)
     losses: dict[str, float] = field(default_factory=dict)  # learner key -> mean loss
     runtimes: dict[str, float] = field(default_factory=dict)  # learner key -> mean seconds
 
@@ -218,7 +219,8 @@ def greedy_portfolio(
         candidates.setdefault(learner_key(config), config)
     keys = sorted(candidates)
     costs = [cost(key) if cost is not None else None for key in keys]
-    price = np.array([1.0 if c is None else c for c in costs]) ** COST_POWER
+    # unknown: as dear as the median config; a config timed at 0 s must not divide by zero
+    price = np.array([1.0 if c is None else max(c, 1e-3) for c in costs]) ** COST_POWER
     matrix = np.array([[n.get(key, 1.0) for n in normalized] for key in keys])
     current = np.ones(len(tasks))
     for key in given:

@@ -70,7 +70,7 @@ class SpaceAdapter:
                 lower, upper, integer = self.ranges[name]
                 if isinstance(value, int | float):
                     value = min(max(value, lower), upper)
-                    values[name] = round(value) if integer else value
+                    values[name] = round(value) if integer else float(value)
             elif name in self.choices:
                 if value in self.choices[name]:
                     values[name] = value

@@ -192,7 +192,8 @@ def test_scored_configs_are_the_successful_finite_evaluations_of_every_task(
     assert [(s.task_name, s.config, s.loss, s.metric) for s in scored] == expected
     assert [s.loss for s in scored] == [0.3, 0.2, 0.3, 0.4]  # insertion order, finite only
     assert [s.runtime for s in scored][2:] == [2.0, 1.5]
-    assert math.isnan(scored[0].runtime)  # the fixture's were not timed
+    assert math.isnan(scored[0].runtime) and math.isnan(scored[1].runtime)  # not timed
+    assert scored[0].config is scored[2].config is scored[3].config  # decoded once
 
 
 def test_tasks_list_counts_and_best_losses(base_path: Path) -> None:

@@ -68,14 +68,26 @@ def test_adapt_maps_an_unknown_choice_to_the_default() -> None:
     assert adapted["linear:penalty"] == space["linear:penalty"].default_value
 
 
-@pytest.mark.parametrize(
-    "space",
-    [
-        build_space("binary", 300, 5, 0),
-        build_space("multiclass", 20_000, 40, 12),  # no kernel SVM: that entry is skipped
-        build_space("regression", 2_000, 15, 4),
-    ],
-)
+SPACES = [
+    build_space("binary", 300, 5, 0),
+    build_space("multiclass", 20_000, 40, 12),  # no kernel SVM: that entry is skipped
+    build_space("regression", 2_000, 15, 4),
+]
+
+
+@pytest.mark.parametrize("space", SPACES)
+def test_every_value_a_portfolio_entry_sets_is_kept_as_it_is(space) -> None:  # noqa: ANN001
+    """The adapter clips and replaces silently, so an entry that asked for a value the space
+    lacks would change without a word: none does."""
+    configs = iter(default_configs(space))
+    for entry in PORTFOLIO:
+        if entry["algorithm"] in space["algorithm"].choices:
+            config = next(configs)
+            for name, value in entry.items():
+                assert config[name] == value and type(config[name]) is type(value), name
+
+
+@pytest.mark.parametrize("space", SPACES)
 def test_default_configs_are_the_portfolio_entries_as_configspace_completes_them(space) -> None:  # noqa: ANN001
     offered = set(space["algorithm"].choices)
     expected = []
