@@ -455,7 +455,7 @@ def best_so_far(configs: list[dict], held: KnownTask) -> tuple[list[float], list
     from automl_cli.meta.warmstart import learner_key
 
     norm = held.normalized()
-    median = float(np.median(list(held.runtimes.values())))
+    median = held.median_runtime
     keys = [learner_key(c) for c in configs]
     firsts = [min([norm[k] for k in keys[:n] if k in norm], default=1.0) for n in QUEUE_FIRSTS]
     ends = np.cumsum([held.runtimes.get(k, median) / median for k in keys])
