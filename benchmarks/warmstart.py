@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -470,16 +471,12 @@ def best_so_far(configs: list[dict], held: KnownTask) -> tuple[list[float], list
     return firsts, in_time
 
 
-def offline_queues(tasks: list[KnownTask]) -> str:
-    """Leave-one-task-out on the stored evaluations: the warm start's queue against the cold
-    start's default portfolio, by the best stored loss among the first k configs of each and
-    among those done within a time."""
-    from automl_cli.meta.warmstart import learner_key, plan_for
-    from automl_cli.space import build_space, default_configs
+def held_out(tasks: list[KnownTask]) -> Iterator[tuple]:
+    """Leave-one-task-out: each stored task, the others, its search space and the warm start's
+    plan from the others."""
+    from automl_cli.meta.warmstart import plan_for
+    from automl_cli.space import build_space
 
-    by_count = {"warm": [], "cold": []}
-    by_time = {"warm": [], "cold": []}
-    known_share = []
     for held in tasks:
         meta = held.meta_features
         space = build_space(
@@ -487,7 +484,25 @@ def offline_queues(tasks: list[KnownTask]) -> str:
             int(meta["categorical_features"]),
         )  # fmt: skip
         others = [t for t in tasks if t is not held]
-        plan = plan_for(meta, held.task_type, held.fingerprint, space, others, "stored")
+        yield (
+            held,
+            others,
+            space,
+            plan_for(meta, held.task_type, held.fingerprint, space, others, "stored"),
+        )
+
+
+def offline_queues(tasks: list[KnownTask]) -> str:
+    """Leave-one-task-out on the stored evaluations: the warm start's queue against the cold
+    start's default portfolio, by the best stored loss among the first k configs of each and
+    among those done within a time."""
+    from automl_cli.meta.warmstart import learner_key
+    from automl_cli.space import default_configs
+
+    by_count = {"warm": [], "cold": []}
+    by_time = {"warm": [], "cold": []}
+    known_share = []
+    for held, _others, space, plan in held_out(tasks):
         for name, configs in (("warm", plan.configs), ("cold", default_configs(space))):
             firsts, in_time = best_so_far(configs, held)
             by_count[name].append(firsts)
@@ -596,19 +611,12 @@ def active_queue(
 def offline_active(tasks: list[KnownTask]) -> str:
     """Leave-one-task-out: the static plan and active queues (`active_queue`) in time, each
     against the cold start's default portfolio."""
-    from automl_cli.meta.warmstart import plan_for
-    from automl_cli.space import build_space, default_configs
+    from automl_cli.space import default_configs
 
     rows = {"static": [], **{setting: [] for setting in ACTIVE_SETTINGS}}
     cold = []
-    for held in tasks:
-        meta = held.meta_features
-        space = build_space(
-            held.task_type, int(meta["rows"]), int(meta["features"]),
-            int(meta["categorical_features"]),
-        )  # fmt: skip
-        others = [t for t in tasks if t is not held]
-        static = plan_for(meta, held.task_type, held.fingerprint, space, others, "stored").configs
+    for held, others, space, plan in held_out(tasks):
+        static = plan.configs
         rows["static"].append(best_so_far(static, held)[1])
         cold.append(best_so_far(default_configs(space), held)[1])
         for after, agreement in ACTIVE_SETTINGS:
