@@ -597,7 +597,8 @@ def active_queue(
                 for n, task in enumerate(pool):
                     if here and first in task.losses and second in task.losses:
                         there = np.sign(task.losses[first] - task.losses[second])
-                        weights[n] *= agreement if there == here else 1 - agreement
+                        if there:  # a tie there neither agrees nor disagrees
+                            weights[n] *= agreement if there == here else 1 - agreement
         picks = greedy_portfolio(
             pool, 1, given=tuple(queue), weights=weights, extra=defaults, cost=cost
         )
