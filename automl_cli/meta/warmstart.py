@@ -33,7 +33,11 @@ zero-shot portfolios (Wang et al. 2021):
    evaluations, its first picks find a good config sooner; the fitted benchmark has not shown
    that gain yet (benchmarks/results/warmstart_unscaled_cost.md, against the neighbours-first
    run of warmstart_seed0.md).
-5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
+5. A hedge goes second (HEDGE_POSITION): the space's default config with the lowest mean
+   normalized loss over all stored tasks of the family (`robust_default`), unless it is
+   expected to be costly. Meta-features foresee a new task's best configs only loosely, and
+   this config loses least when the neighbours mislead.
+6. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
 A stored task with the same data fingerprint as the new data is never used (no leakage).
