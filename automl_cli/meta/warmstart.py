@@ -33,11 +33,7 @@ zero-shot portfolios (Wang et al. 2021):
    evaluations, its first picks find a good config sooner; the fitted benchmark has not shown
    that gain yet (benchmarks/results/warmstart_unscaled_cost.md, against the neighbours-first
    run of warmstart_seed0.md).
-5. A hedge goes second (HEDGE_POSITION): the space's default config with the lowest mean
-   normalized loss over all stored tasks of the family (`robust_default`), unless it is
-   expected to be costly. Meta-features foresee a new task's best configs only loosely, and
-   this config loses least when the neighbours mislead.
-6. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
+5. Configs are adapted to the new task's space: a learner the space lacks (SVM on large data)
    drops the config, values outside a range are clipped, unknown choices and hyperparameters
    the source task lacked take the space's defaults. Duplicates (same learner settings) go.
 A stored task with the same data fingerprint as the new data is never used (no leakage).
@@ -79,7 +75,6 @@ CONFIGS_PER_NEIGHBOUR = 2
 PORTFOLIO_SIZE = 6
 MAX_CONFIGS = 12
 MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
-HEDGE_POSITION = 2  # the queue's place (1 = first) for the most robust default (robust_default)
 COSTLY = 3.0  # relative cost (seconds over the task's median config's) that queues a config last
 CLASS_COST_EXPONENT = 0.5  # a booster's relative cost grows as (classes ratio) ** this
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
@@ -346,12 +341,6 @@ def plan_for(
     if first is not None:  # library defaults first: a model as soon as in a cold start
         configs.setdefault(given[0], first)
         order = [given[0]] + [key for key in order if key != given[0]]
-    hedge = robust_default(pool, defaults, skip=given, cost=cost)
-    if hedge is not None and learner_key(hedge) not in order[:HEDGE_POSITION]:
-        key = learner_key(hedge)
-        configs.setdefault(key, hedge)
-        order = [k for k in order if k != key]
-        order.insert(HEDGE_POSITION - 1, key)
     history = []
     for task, _ in used:
         for key, loss in task.normalized().items():
@@ -366,34 +355,6 @@ def plan_for(
         portfolio=from_portfolio,
         source=source,
     )
-
-
-def robust_default(
-    tasks: list[KnownTask],
-    defaults: list[Config],
-    *,
-    skip: tuple[str, ...],
-    cost: Callable[[str], float | None],
-) -> Config | None:
-    """The space's default config with the lowest mean normalized loss over `tasks` (1 where
-    never evaluated), leaving out the learner keys `skip` and costly configs; None if none
-    beats the median config on average.
-
-    The warm start's hedge: meta-features foresee a new task's best configs only loosely, and
-    this config loses least when the neighbours mislead. Left out task by task on the stored
-    evaluations, it put the warm queue ahead of the cold start on more tasks early on
-    (benchmarks/results/warmstart_hedge.md, "What was run").
-    """
-    normalized = [task.normalized() for task in tasks]
-    best, best_loss = None, 1.0
-    for config in defaults:
-        key = learner_key(config)
-        if key in skip or _costly(cost(key)):
-            continue
-        loss = fmean(n.get(key, 1.0) for n in normalized) if normalized else 1.0
-        if loss < best_loss:
-            best, best_loss = config, loss
-    return best
 
 
 def trees_per_round(features: dict[str, float]) -> float:

@@ -30,7 +30,6 @@ from automl_cli.meta.warmstart import (
     nearest,
     plan_for,
     plan_warm_start,
-    robust_default,
     similarity_weights,
 )
 from automl_cli.space import SPACE_VERSION, default_configs, space_for
@@ -279,35 +278,6 @@ def test_configs_much_slower_than_their_tasks_median_queue_last(described) -> No
     plan = plan_for(features, "binary", fingerprint, space, [twin], "test")
     keys = [learner_key(c) for c in plan.configs]
     assert keys[-1] == slow_best and keys[1] == twin.ranked()[1]
-
-
-def test_the_most_robust_default_goes_second_unless_costly(described) -> None:
-    data, features, fingerprint = described["breast_cancer"]
-    space = space_for(data)
-    defaults = default_configs(space)
-    steady, brittle = defaults[5], defaults[2]  # the xgboost and the random forest defaults
-    elsewhere = {k: 3 * v + 1 for k, v in features.items()}
-    # Task "a" is the new task's twin; on it the forest default is best. On every task the
-    # xgboost default is near the best, and each task has a specialist that is poor elsewhere.
-    mediocre = {f"k{i}": 0.8 for i in range(3, 7)}  # they set each task's median loss
-    tasks = [
-        known(name, {f"k{i}": 0.1, f"k{(i + 1) % 3}": 0.9, f"k{(i + 2) % 3}": 0.9, **mediocre},
-              **found)
-        for i, (name, found) in enumerate((("a", features), ("b", elsewhere), ("c", elsewhere)))
-    ]  # fmt: skip
-    for task in tasks:
-        for config, loss in ((steady, 0.2), (brittle, 0.05 if task.name == "a" else 0.95)):
-            task.configs[learner_key(config)] = config
-            task.losses[learner_key(config)] = loss
-    plan = plan_for(features, "binary", fingerprint, space, tasks, "test")
-    # the portfolio, led by the twin, picks the forest first; the hedge goes before it
-    assert plan.configs[:3] == [defaults[0], steady, brittle]
-    for task in tasks:  # the xgboost default now takes ten times a task's median seconds
-        task.runtimes = {key: 1.0 for key in task.losses} | {learner_key(steady): 10.0}
-    costly = plan_for(features, "binary", fingerprint, space, tasks, "test")
-    assert costly.configs[:2] == [defaults[0], brittle] and steady not in costly.configs[:3]
-    median_at_best = [known("t", {"k0": 0.1, "k1": 0.2})]  # no default evaluated: no hedge
-    assert robust_default(median_at_best, defaults, skip=(), cost=lambda key: None) is None
 
 
 def test_a_boosters_cost_grows_with_the_classes_of_the_new_task() -> None:
