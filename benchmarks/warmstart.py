@@ -562,7 +562,7 @@ def active_queue(
     static: list[dict],
     after: int,
     agreement: float,
-) -> list[str]:
+) -> list[dict]:
     """Active testing (Leite, Brazdil & Vanschoren 2012) on the stored evaluations: the static
     plan's first `after` configs, then one at a time the greedy portfolio's next pick, with each
     stored task's similarity weight multiplied, for every pair of configs `held` has run so
@@ -587,25 +587,29 @@ def active_queue(
     pool, prior = [t for t, _ in ranked], similarity_weights(ranked)
     adapt, defaults = SpaceAdapter(space), default_configs(space)
     cost = cache(lambda key: expected_cost(key, pool, held.meta_features))
-    queue = [learner_key(c) for c in static[:after]]
+    queue = list(static[:after])
+    keys = [learner_key(c) for c in queue]
     while len(queue) < MAX_CONFIGS:
-        seen = [k for k in queue if k in held.losses]
+        seen = [k for k in keys if k in held.losses]
         weights = prior.copy()
         for i, first in enumerate(seen):
             for second in seen[i + 1 :]:
                 here = np.sign(held.losses[first] - held.losses[second])
+                if not here:  # a tie here says nothing about the stored tasks
+                    continue
                 for n, task in enumerate(pool):
-                    if here and first in task.losses and second in task.losses:
+                    if first in task.losses and second in task.losses:
                         there = np.sign(task.losses[first] - task.losses[second])
                         if there:  # a tie there neither agrees nor disagrees
                             weights[n] *= agreement if there == here else 1 - agreement
         picks = greedy_portfolio(
-            pool, 1, given=tuple(queue), weights=weights, extra=defaults, cost=cost
+            pool, 1, given=tuple(keys), weights=weights, extra=defaults, cost=cost
         )
         adapted = adapt(picks[0]) if picks else None
-        if adapted is None or learner_key(adapted) in queue:
+        if adapted is None or learner_key(adapted) in keys:
             break
-        queue.append(learner_key(adapted))
+        queue.append(adapted)
+        keys.append(learner_key(adapted))
     return queue
 
 
@@ -621,8 +625,7 @@ def offline_active(tasks: list[KnownTask]) -> str:
         rows["static"].append(best_so_far(static, held)[1])
         cold.append(best_so_far(default_configs(space), held)[1])
         for after, agreement in ACTIVE_SETTINGS:
-            keys = active_queue(held, others, space, static, after, agreement)
-            configs = [json.loads(key) for key in keys]  # a learner key is the config's own part
+            configs = active_queue(held, others, space, static, after, agreement)
             rows[(after, agreement)].append(best_so_far(configs, held)[1])
     cold = np.array(cold)
     lines = [
