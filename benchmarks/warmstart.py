@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+SHIPPED = ROOT / "metabase" / "metabase.sqlite"
 CHECKPOINTS = (0.10, 0.25, 0.50, 1.00)
 HIGHER_IS_BETTER = {"binary": True, "multiclass": False, "regression": False}
 TIE = 0.005  # normalized-score difference below which warm and cold tie
@@ -241,6 +242,7 @@ def render(
         "Command: `python benchmarks/warmstart.py --budget "
         f"{args.budget:g} --seeds {' '.join(map(str, args.seeds))} --datasets "
         f"{' '.join(args.datasets)} --out {shown(args.out)}"
+        + (f" --metabase {shown(args.metabase)}" if args.metabase != SHIPPED else "")
         + (f" --against {shown(args.against)}`" if args.against else "`"),
         "",
         "Normalized test score of the incumbent (0 = constant predictor, 1 = best of the peers "
@@ -370,9 +372,10 @@ def config_features(configs: list[dict]) -> np.ndarray:
     return table
 
 
-def offline_ranking(tasks: list[KnownTask], seed: int = 0) -> str:
+def offline_ranking(tasks: list[KnownTask], names: set[str], seed: int = 0) -> str:
     """Leave-one-task-out on the stored cross-evaluations: which ranking of other tasks' best
-    configs finds a good config on the held-out task first? No fitting, only stored losses."""
+    configs finds a good config on each held-out task (named in `names`) first? No fitting,
+    only stored losses."""
     from sklearn.ensemble import RandomForestRegressor
 
     from automl_cli.meta.similarity import similarity_vector
@@ -388,7 +391,7 @@ def offline_ranking(tasks: list[KnownTask], seed: int = 0) -> str:
     found: dict[str, list[list[float]]] = {
         m: [] for m in ("random", "neighbours", "portfolio", "surrogate")
     }
-    for held in tasks:
+    for held in (t for t in tasks if t.name in names):
         others = [
             o for o in tasks if o is not held and family(o.task_type) == family(held.task_type)
         ]
@@ -471,13 +474,15 @@ def best_so_far(configs: list[dict], held: KnownTask) -> tuple[list[float], list
     return firsts, in_time
 
 
-def held_out(tasks: list[KnownTask]) -> Iterator[tuple]:
-    """Leave-one-task-out: each stored task, the others, its search space and the warm start's
-    plan from the others."""
+def held_out(tasks: list[KnownTask], names: set[str]) -> Iterator[tuple]:
+    """Leave-one-task-out: each stored task named in `names`, the others, its search space and
+    the warm start's plan from the others."""
     from automl_cli.meta.warmstart import plan_for
     from automl_cli.space import build_space
 
     for held in tasks:
+        if held.name not in names:
+            continue
         meta = held.meta_features
         space = build_space(
             held.task_type, int(meta["rows"]), int(meta["features"]),
@@ -492,7 +497,7 @@ def held_out(tasks: list[KnownTask]) -> Iterator[tuple]:
         )
 
 
-def offline_queues(tasks: list[KnownTask]) -> str:
+def offline_queues(tasks: list[KnownTask], names: set[str]) -> str:
     """Leave-one-task-out on the stored evaluations: the warm start's queue against the cold
     start's default portfolio, by the best stored loss among the first k configs of each and
     among those done within a time."""
@@ -502,7 +507,7 @@ def offline_queues(tasks: list[KnownTask]) -> str:
     by_count = {"warm": [], "cold": []}
     by_time = {"warm": [], "cold": []}
     known_share = []
-    for held, _others, space, plan in held_out(tasks):
+    for held, _others, space, plan in held_out(tasks, names):
         for name, configs in (("warm", plan.configs), ("cold", default_configs(space))):
             firsts, in_time = best_so_far(configs, held)
             by_count[name].append(firsts)
@@ -512,8 +517,9 @@ def offline_queues(tasks: list[KnownTask]) -> str:
         "",
         "## Offline: the warm start's queue against the cold start's",
         "",
-        f"Leave-one-task-out over the {len(tasks)} stored tasks, no fitting: for each held-out "
-        "task, the warm start plans its queue from the other tasks, the cold start takes the "
+        f"Leave-one-task-out, no fitting: each of the {len(known_share)} benchmark datasets "
+        f"in turn is the held-out task, the warm start plans its queue from the other "
+        f"{len(tasks) - 1} stored tasks, the cold start takes the "
         "space's default portfolio, and each queue's first k configs are looked up in the "
         "held-out task's stored evaluations (normalized loss, 0 = its best stored config, 1 = "
         "its median). A config never evaluated on the held-out task is left out (of the warm "
@@ -613,14 +619,14 @@ def active_queue(
     return queue
 
 
-def offline_active(tasks: list[KnownTask]) -> str:
+def offline_active(tasks: list[KnownTask], names: set[str]) -> str:
     """Leave-one-task-out: the static plan and active queues (`active_queue`) in time, each
     against the cold start's default portfolio."""
     from automl_cli.space import default_configs
 
     rows = {"static": [], **{setting: [] for setting in ACTIVE_SETTINGS}}
     cold = []
-    for held, others, space, plan in held_out(tasks):
+    for held, others, space, plan in held_out(tasks, names):
         static = plan.configs
         rows["static"].append(best_so_far(static, held)[1])
         cold.append(best_so_far(default_configs(space), held)[1])
@@ -657,9 +663,61 @@ def offline_active(tasks: list[KnownTask]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def offline_costs(tasks: list[KnownTask]) -> str:
+BASE_SIZES = (10, 20, 30, 39)  # offline: how many other stored tasks a plan may draw on
+BASE_DRAWS = 3  # random draws of each size
+
+
+def offline_base_size(tasks: list[KnownTask], names: set[str], seed: int = 0) -> str:
+    """Leave-one-task-out with the plan drawing on only a random m of the other stored tasks:
+    how the warm start's lead in time over the cold start grows with the knowledge base."""
+    from automl_cli.meta.warmstart import plan_for
+    from automl_cli.space import default_configs
+
+    rng = np.random.default_rng(seed)
+    every = len(tasks) - 1
+    draws = {m: BASE_DRAWS for m in BASE_SIZES if m < every} | {every: 1}
+    best: dict[int, list[list[list[float]]]] = {m: [[] for _ in range(n)] for m, n in draws.items()}
+    cold = []
+    for held, others, space, plan in held_out(tasks, names):
+        cold.append(best_so_far(default_configs(space), held)[1])
+        best[every][0].append(best_so_far(plan.configs, held)[1])
+        for m in sorted(draws.keys() - {every}):
+            for draw in range(draws[m]):
+                drawn = [others[i] for i in sorted(rng.choice(every, m, replace=False))]
+                queue = plan_for(
+                    held.meta_features, held.task_type, held.fingerprint, space, drawn, "drawn"
+                ).configs
+                best[m][draw].append(best_so_far(queue, held)[1])
+    cold = np.array(cold)
+    lines = [
+        "",
+        "## Offline: the size of the knowledge base",
+        "",
+        f'Leave-one-task-out on the {len(cold)} benchmark datasets as in "the queue in time", '
+        f"but the warm start plans from a random m of the other {every} stored tasks "
+        f"({BASE_DRAWS} draws of each size, averaged; m = {every} is the plan in use). Each "
+        "cell: the mean best normalized loss within t runtimes of the median config, and the "
+        "tasks ahead / behind the cold start's default portfolio (by over 0.02).",
+        "",
+        "| tasks drawn on | " + " | ".join(f"within {t:g}" for t in QUEUE_TIMES) + " |",
+        "|---:|" + "---:|" * len(QUEUE_TIMES),
+    ]
+    for m in sorted(best):
+        runs = np.array(best[m])  # draw x held-out task x time
+        diff = cold[None] - runs
+        cells = [
+            f"{runs[:, :, i].mean():.3f}, {(diff[:, :, i] > 0.02).sum(axis=1).mean():.1f} / "
+            f"{(diff[:, :, i] < -0.02).sum(axis=1).mean():.1f}"
+            for i in range(len(QUEUE_TIMES))
+        ]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def offline_costs(tasks: list[KnownTask], names: set[str]) -> str:
     """Leave-one-task-out on the stored runtimes: how well a booster config's relative cost on
-    a multiclass task is foreseen from the other tasks, for a few class-scaling exponents."""
+    a held-out multiclass task (named in `names`) is foreseen from the other tasks, for a few
+    class-scaling exponents."""
     from automl_cli.meta.warmstart import (
         CLASS_COST_EXPONENT,
         COSTLY,
@@ -686,7 +744,7 @@ def offline_costs(tasks: list[KnownTask]) -> str:
     for exponent in (0.0, 0.5, 0.75, 1.0):
         errors, caught, missed, false = [], 0, 0, 0
         for held in tasks:
-            if trees_per_round(held.meta_features) == 1:
+            if held.name not in names or trees_per_round(held.meta_features) == 1:
                 continue
             others = [t for t in tasks if t is not held]
             for key in held.runtimes:
@@ -708,16 +766,18 @@ def offline_costs(tasks: list[KnownTask]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def offline_tables(metabase: Path) -> str:
-    """The report's offline sections, all from the stored tasks of `metabase`."""
+def offline_tables(metabase: Path, names: set[str]) -> str:
+    """The report's offline sections, from the stored tasks of `metabase`, holding out in turn
+    each one named in `names` (the benchmark's datasets)."""
     from automl_cli.meta.store import MetaBase
     from automl_cli.meta.warmstart import known_tasks
 
     with MetaBase.open(metabase, readonly=True) as base:
         tasks = known_tasks(base)
     return (
-        offline_queues(tasks) + offline_active(tasks) + offline_costs(tasks)
-        + offline_ranking(tasks)
+        offline_queues(tasks, names) + offline_base_size(tasks, names)
+        + offline_active(tasks, names) + offline_costs(tasks, names)
+        + offline_ranking(tasks, names)
     )  # fmt: skip
 
 
@@ -727,7 +787,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=list(manifest.index))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--budget", type=float, default=60)
-    parser.add_argument("--metabase", type=Path, default=ROOT / "metabase" / "metabase.sqlite")
+    parser.add_argument("--metabase", type=Path, default=SHIPPED)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/warmstart.md")
     parser.add_argument(
         "--against",
@@ -759,7 +819,7 @@ def main() -> None:
     text = render(results, peers, constants, args)
     if args.against:
         text += against(results, args.against, peers, constants)
-    text += offline_tables(args.metabase)
+    text += offline_tables(args.metabase, set(args.datasets))
     args.out.write_text(text)
     print(f"written {args.out}")
 
