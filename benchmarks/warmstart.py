@@ -20,9 +20,9 @@ here. Default: every dataset, 3 seeds, 60 s (about 45 minutes per seed on two co
 
 Runs are appended to <out>.jsonl as they finish; rerunning skips those already there.
 Offline tables close the report, computed from the stored evaluations alone (no fitting,
-seconds): the warm start's queue against the cold start's (by count and in time), a queue
-that learns from the first trials, how well a config's cost on a new task is foreseen, and
-ways to rank stored configs.
+seconds): the warm start's queue against the cold start's (by count and in time), the size of
+the knowledge base, a queue that learns from the first trials, how well a config's cost on a
+new task is foreseen, and ways to rank stored configs.
 """
 
 from __future__ import annotations
