@@ -22,7 +22,8 @@ Runs are appended to <out>.jsonl as they finish; rerunning skips those already t
 Offline tables close the report, computed from the stored evaluations alone (no fitting,
 seconds): the warm start's queue against the cold start's (by count and in time), the size of
 the knowledge base, a queue that learns from the first trials, how well a config's cost on a
-new task is foreseen, and ways to rank stored configs.
+new task is foreseen, and ways to rank stored configs. `--offline` writes those tables alone,
+for any knowledge base.
 """
 
 from __future__ import annotations
@@ -795,7 +796,21 @@ def main() -> None:
         help="the .jsonl of an earlier run (another knowledge base, say): its runs of the same "
         "datasets and seeds are summarized beside these, normalized together",
     )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="only the offline tables of --metabase (no fitting, a few minutes)",
+    )
     args = parser.parse_args()
+    if args.offline:
+        args.out.write_text(
+            f"# Offline tables of the knowledge base {shown(args.metabase)}\n\n"
+            f"Command: `python benchmarks/warmstart.py --offline --datasets "
+            f"{' '.join(args.datasets)} --metabase {shown(args.metabase)} --out "
+            f"{shown(args.out)}`\n" + offline_tables(args.metabase, set(args.datasets))
+        )
+        print(f"written {args.out}")
+        return
     test_rows = json.loads((SHARED / "benchmarks" / "test_rows_seed0.json").read_text())
     peers = pd.read_csv(SHARED / "benchmarks" / "peers-public-60s.csv")
     raw = args.out.with_suffix(".jsonl")
