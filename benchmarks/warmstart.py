@@ -670,7 +670,7 @@ BASE_DRAWS = 3  # random draws of each size
 
 def offline_base_size(tasks: list[KnownTask], names: set[str], seed: int = 0) -> str:
     """Leave-one-task-out with the plan drawing on only a random m of the other stored tasks:
-    how the warm start's lead in time over the cold start grows with the knowledge base."""
+    how the warm start's lead in time over the cold start changes with the size of the base."""
     from automl_cli.meta.warmstart import plan_for
     from automl_cli.space import default_configs
 
