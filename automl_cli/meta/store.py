@@ -5,10 +5,13 @@ busy timeout, with SQLite's default rollback journal rather than WAL: the base s
 that can be shipped, copied and opened read-only from a read-only folder (WAL needs writable
 side files), and concurrent writers simply queue for the short write lock. A file that is not
 ours (garbage, another application's database, a newer schema) is refused and never modified.
+A file of an older schema is upgraded when it is opened for writing, in one transaction, after
+a copy of it is kept beside it (`NAME.v1.bak`); see schema.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -33,25 +36,11 @@ from automl_cli.meta.records import (
     Task,
     TaskRecord,
 )
+from automl_cli.meta.schema import CREATE, SCHEMA_VERSION, upgrade
 
-SCHEMA_VERSION = 1
 APPLICATION = "automl-cli"
 BUSY_TIMEOUT_S = 60.0
 _MAGIC = b"SQLite format 3\x00"
-_SCHEMA = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE tasks (
-        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL UNIQUE,
-        task_type TEXT NOT NULL, target TEXT NOT NULL, n_rows INTEGER NOT NULL,
-        n_features INTEGER NOT NULL, meta_features TEXT NOT NULL,
-        features_version INTEGER NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL)""",
-    """CREATE TABLE evaluations (
-        id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
-        config TEXT NOT NULL, algorithm TEXT NOT NULL, budget REAL NOT NULL, loss REAL,
-        metric TEXT NOT NULL, space_version TEXT NOT NULL, status TEXT NOT NULL, runtime REAL,
-        seed INTEGER, library_versions TEXT NOT NULL, created TEXT NOT NULL)""",
-    "CREATE INDEX evaluations_by_task ON evaluations (task_id, loss)",
-)
 _TASK_FIELDS = ("name", "fingerprint", "task_type", "target", "n_rows", "n_features")
 _TASK_FIELDS += ("meta_features", "features_version")
 _EVAL_FIELDS = ("config", "algorithm", "budget", "loss", "metric", "space_version", "status")
@@ -64,6 +53,7 @@ class MetaBase:
 
     def __init__(self, path: Path, connection: sqlite3.Connection, readonly: bool) -> None:
         self.path, self.readonly, self._conn = path, readonly, connection
+        self.schema_version = SCHEMA_VERSION  # of the file, once open; older only if read-only
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, readonly: bool = False) -> MetaBase:
@@ -248,7 +238,7 @@ class MetaBase:
         if not tables:
             with self._write() as conn:
                 if not self._tables():  # another process may have created it meanwhile
-                    for statement in _SCHEMA:
+                    for statement in CREATE:
                         conn.execute(statement)
                     settings = {"application": APPLICATION, "schema_version": SCHEMA_VERSION}
                     conn.executemany("INSERT INTO meta VALUES (?, ?)", settings.items())
@@ -267,8 +257,36 @@ class MetaBase:
                 f"({SCHEMA_VERSION})",
                 "upgrade automl-cli, or pass --metabase another path; the file was left untouched",
             )
-        if version != str(SCHEMA_VERSION) or not {"tasks", "evaluations"} <= tables:
+        known = version.isdigit() and 1 <= int(version) <= SCHEMA_VERSION
+        if not known or not {"tasks", "evaluations"} <= tables:
             raise self._error(f"is damaged (schema version {version!r})", _RESTORE)
+        self.schema_version = int(version)
+        if self.schema_version < SCHEMA_VERSION and not self.readonly:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring the file to SCHEMA_VERSION in one transaction, after keeping a copy beside it.
+
+        Should a step fail (a stored row that breaks a new constraint), the transaction rolls
+        back and the file stays as it was. Another process may upgrade it meanwhile: the
+        version is read again under the write lock.
+        """
+        old = self.schema_version
+        copy = self.path.with_name(f"{self.path.name}.v{old}.bak")
+        if not copy.exists():
+            with self._guard(), contextlib.suppress(FileExistsError):  # kept by another process
+                _write_copy(self._conn, copy)
+        try:
+            with self._write() as conn:
+                (now,) = conn.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone()
+                if now == str(old):
+                    upgrade(conn, old)
+        except sqlite3.IntegrityError as exc:
+            problem = f"cannot be upgraded from schema version {old} to {SCHEMA_VERSION} ({exc})"
+            raise self._error(f"{problem}, left as it was", _RESTORE) from exc
+        self.schema_version = SCHEMA_VERSION
 
     def _tables(self) -> set[str]:
         rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -377,31 +395,48 @@ def copy_base(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
     SQLite's backup API takes a consistent snapshot (even while others write) into a temporary
     file beside `dst`, which is then moved in place: `dst` is either absent or complete. An
     existing `dst`, also one created meanwhile by a concurrent copy, is refused, never replaced.
+    A source of an older schema (a read-only shipped base) is upgraded in the copy.
     """
     dst = Path(dst)
     if dst.exists():
         raise _error(dst, "already exists", "open it directly, or move it away first")
     with MetaBase.open(src, readonly=True) as source:  # validates: garbage is never copied
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-            os.close(handle)
-        except OSError as exc:
-            raise _error(dst, f"cannot be created ({exc.strerror})", "check the folder") from exc
-        tmp = Path(name)
-        try:
-            target = sqlite3.connect(tmp)
-            try:
-                with source._guard():
-                    source._conn.backup(target)
-            finally:
-                target.close()
-            _publish(tmp, dst)
+            with source._guard():
+                _write_copy(source._conn, dst, upgrade_from=source.schema_version)
         except FileExistsError as exc:
             raise _error(dst, "already exists", "open it directly, or move it away first") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
     return dst
+
+
+def _write_copy(
+    source: sqlite3.Connection, dst: Path, *, upgrade_from: int = SCHEMA_VERSION
+) -> None:
+    """A consistent snapshot of `source` at `dst`, upgraded from `upgrade_from` if older.
+
+    Written to a temporary file beside `dst` and moved in place: `dst` is absent or complete.
+    An existing `dst` is never replaced (FileExistsError).
+    """
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise _error(dst, f"cannot be created ({exc.strerror})", "check the folder") from exc
+    tmp = Path(name)
+    try:
+        target = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            source.backup(target)
+            if upgrade_from < SCHEMA_VERSION:
+                target.execute("BEGIN IMMEDIATE")
+                upgrade(target, upgrade_from)
+                target.execute("COMMIT")
+        finally:
+            target.close()
+        _publish(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _publish(tmp: Path, dst: Path) -> None:
