@@ -330,6 +330,8 @@ def _no_success_message(trials: list[TrialResult], time_budget: float, log: Path
     fix = "check the data, or raise --time-budget if they ran out of time"
     if "(time limit)" in reason:
         fix = "raise --trial-time-limit (its default grows with --time-budget)"
+    elif "(memory limit" in reason:
+        fix = "raise --trial-memory-limit"
     where = f"; their log: {log}" if log is not None else ""
     return f"all {len(trials)} trials failed (most often: {reason}); {fix}{where}"
 

@@ -197,7 +197,9 @@ class Evaluator:
             valid = np.concatenate(scored)
             if not np.all(np.isfinite(predictions[valid])):
                 raise ValueError("the model predicted NaN or infinite values")
-            score = self.metric.score(self.y[valid], predictions[valid])
+            with warnings.catch_warnings():  # an overflow is refused below, not printed
+                warnings.simplefilter("ignore")
+                score = self.metric.score(self.y[valid], predictions[valid])
             loss = self.metric.loss(score)
             if not math.isfinite(loss):
                 raise ValueError(f"the metric {self.metric.name} is not finite ({score})")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
+import math
 import zipfile
 
 import pandas as pd
 import pytest
 
+from automl_cli import bundle
 from tests.conftest import DATASETS, run_cli
 
 ROUND_TRIPS = [
@@ -32,6 +33,7 @@ def test_fit_then_predict_round_trip(tmp_path, csv, target, task):
     assert done.returncode == 0, done.stderr
     assert model.exists()
     assert "model written to" in done.stdout
+    assert "Leaderboard" not in done.stdout  # --quiet
 
     predictions_path = tmp_path / "predictions.csv"
     done = run_cli("predict", model, DATASETS / csv, "--out", predictions_path)
@@ -91,35 +93,49 @@ def test_same_seed_same_trials_and_a_refit_starts_its_own_log(tmp_path):
     assert not (tmp_path / "model.automl.trials.jsonl.previous").exists()  # replaced, not kept
 
 
+def write_overflowing(path):
+    """Regression data whose every error overflows: no trial on it can have a finite loss."""
+    rows = "".join(f"{i},{i * 7 % 11},{(i * 37 % 101 - 50) * 1e306}\n" for i in range(60))
+    path.write_text("x,z,y\n" + rows)
+    return path
+
+
 def test_a_failed_fit_leaves_the_earlier_model_and_its_log(tmp_path):
-    done, model = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--max-trials", "4")
+    done, model = fit(tmp_path, "iris.csv", "species", "--max-trials", "2")
     assert done.returncode == 0, done.stderr
     log = tmp_path / "model.automl.trials.jsonl"
     before = model.read_bytes(), log.read_text()
-    # every trial cross-validates on all 569 rows, which takes far longer than 10 ms
-    too_short = ("--optimizer", "random", "--no-warm-start", "--trial-time-limit", "0.01")
-    done, _ = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--time-budget", "10", *too_short)
-    assert done.returncode == 2
+    huge = write_overflowing(tmp_path / "huge.csv")
+    done = run_cli(
+        "fit", huge, "--target", "y", "--task", "regression", "--max-trials", "3",
+        "--n-jobs", "2", "--out", model, "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
     message = done.stderr.strip().splitlines()
-    assert len(message) == 1 and "trials failed" in message[0]
-    assert "--trial-time-limit" in message[0]
+    assert len(message) == 1 and "all 3 trials failed" in message[0], done.stderr
+    assert "not finite" in message[0] and "check the data" in message[0]
     assert (model.read_bytes(), log.read_text()) == before
     failed = tmp_path / "model.automl.trials.failed.jsonl"
     assert str(failed) in message[0]
-    statuses = {json.loads(line)["status"] for line in failed.read_text().splitlines()}
-    assert statuses and "ok" not in statuses
+    statuses = [json.loads(line)["status"] for line in failed.read_text().splitlines()]
+    assert statuses == ["failed"] * 3
     assert sorted(p.name for p in tmp_path.glob("model.automl*")) == [
         "model.automl", "model.automl.trials.failed.jsonl", "model.automl.trials.jsonl"
     ]  # fmt: skip
 
 
-def test_the_time_budget_is_a_wall(tmp_path):
-    started = time.monotonic()
-    done, model = fit(tmp_path, "breast_cancer.csv", "diagnosis", "--time-budget", "20")
-    elapsed = time.monotonic() - started
+def test_the_time_budget_ends_a_search_without_a_trial_limit(tmp_path):
+    """The clock, not a trial count, ends this search; how close to the budget it ends is a
+    benchmark's to measure (benchmarks/time_budget.py), not a test's."""
+    done, model = fit(tmp_path, "iris.csv", "species", "--time-budget", "20")
     assert done.returncode == 0, done.stderr
-    assert model.exists()
-    assert elapsed <= 20 * 1.1 + 5
+    manifest = bundle.read_manifest(model)
+    assert manifest["stopped_by"] == "time"
+    assert manifest["search"]["time_budget"] == 20 and manifest["search"]["max_trials"] is None
+    lines = (tmp_path / "model.automl.trials.jsonl").read_text().splitlines()
+    trials = [json.loads(line) for line in lines]
+    assert len(trials) == manifest["trial_count"] >= 1
+    assert max(t["time"] for t in trials) <= model.stat().st_mtime  # searched, then written
 
 
 def test_a_tampered_or_foreign_model_file_is_refused(tmp_path):
@@ -151,6 +167,13 @@ BAD_OPTIONS = [
     (["--target", "no_such_column"], "no_such_column"),
     (["--max-trials", "0"], "--max-trials"),
     (["--task", "sometimes"], "--task"),
+    (["--optimizer", "annealing"], "--optimizer"),
+    (["--n-jobs", "0"], "--n-jobs"),
+    (["--eta", "1"], "--eta must be at least 2"),
+    (["--min-budget", "0"], "--min-budget must be in (0, 1]"),
+    (["--min-budget", "1.5"], "--min-budget must be in (0, 1]"),
+    (["--trial-time-limit", "0"], "--trial-time-limit must be positive"),
+    (["--trial-memory-limit", "-1"], "--trial-memory-limit must be a positive number of MB"),
 ]
 
 
@@ -191,7 +214,7 @@ def write_bad_inputs(folder):
     add("no_features.csv", "id,k,y\n" + "".join(f"{i},same,{i % 2}\n" for i in range(30)))
     add("duplicate_columns.csv", "a,a,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)))
     add(
-        "latin1.csv",
+        "utf16.csv",
         ("a,y\n" + "".join(f"caf\u00e9{i % 3},{i % 2}\n" for i in range(30))).encode("utf-16"),
     )
     add(
@@ -218,5 +241,129 @@ def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
         if name == "absent_target.csv":
             assert "label" in lines[0]  # the closest column is suggested
         if name == "lonely_class.csv":
-            assert "'a'" in lines[0] or " a " in lines[0] or "a:" in lines[0]
+            assert "class(es) 'a' of target 'y' have only 1 row" in lines[0]
+        if name == "utf16.csv":
+            assert "UTF-16" in lines[0] and "re-save it as UTF-8" in lines[0]
         assert list(out_folder.iterdir()) == [], name
+
+
+def test_a_latin1_file_is_fitted_and_predicted_with_its_accents(tmp_path):
+    """Not UTF-8, so read as Windows-1252 (a superset of Latin-1), with a note saying so."""
+    cities = ["Zürich", "Málaga", "Besançon"]
+    levels = ["élevé" if i % 3 == 1 else "bas" for i in range(60)]  # Málaga's rows are high
+    rows = [f"{cities[i % 3]},{i % 7},{levels[i]}\n" for i in range(60)]
+    data = tmp_path / "latin1.csv"
+    data.write_bytes(("city,size,level\n" + "".join(rows)).encode("latin-1"))
+    out = tmp_path / "model.automl"
+    done = run_cli(
+        "fit", data, "--target", "level", "--max-trials", "2", "--n-jobs", "1", "--out", out
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not valid UTF-8; read as Windows-1252" in done.stderr
+    assert "Leaderboard" in done.stdout  # no --quiet
+    manifest = bundle.read_manifest(out)
+    assert manifest["classes"] == ["bas", "élevé"]
+    [city] = [c for c in manifest["schema"]["columns"] if c["name"] == "city"]
+    assert sorted(city["levels"]) == sorted(cities)
+    predictions_path = tmp_path / "predictions.csv"
+    done = run_cli("predict", out, data, "--out", predictions_path)
+    assert done.returncode == 0, done.stderr
+    predictions = pd.read_csv(predictions_path)
+    assert list(predictions.columns) == ["prediction", "proba_bas", "proba_élevé"]
+    assert (predictions["prediction"] == levels).mean() > 0.9
+
+
+def test_task_metric_optimizer_and_seed_reach_the_model(tmp_path):
+    data = tmp_path / "codes.csv"  # integer codes 1..4: detected as multiclass
+    data.write_text("x,z,y\n" + "".join(f"{i % 13},{i % 5},{i % 4 + 1}\n" for i in range(80)))
+    out = tmp_path / "codes.automl"
+    done = run_cli(
+        "fit", data, "--target", "y", "--task", "regression", "--metric", "mae",
+        "--optimizer", "random", "--seed", "5", "--max-trials", "3", "--n-jobs", "1",
+        "--out", out, "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = bundle.read_manifest(out)
+    assert (manifest["task"], manifest["metric"], manifest["classes"]) == ("regression", "mae", [])
+    assert (manifest["search"]["optimizer"], manifest["search"]["seed"]) == ("random", 5)
+    assert manifest["validation_score"] == min(row["score"] for row in manifest["leaderboard"])
+    trials = [json.loads(line) for line in out.with_name("codes.automl.trials.jsonl").open()]
+    assert len(trials) == 3 and {t["budget"] for t in trials} == {1.0}  # random: all rows
+    done = run_cli("predict", out, data)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "prediction"
+
+
+def rungs(trials: list[dict]) -> dict[float, list[dict]]:
+    by_budget: dict[float, list[dict]] = {}
+    for trial in sorted(trials, key=lambda t: t["job_id"]):
+        by_budget.setdefault(trial["budget"], []).append(trial)
+    return dict(sorted(by_budget.items()))
+
+
+def test_eta_and_min_budget_set_the_rungs_and_the_promotions(tmp_path):
+    # iris trains on 120 rows per fold: the automatic min budget would be 1 (no subsamples)
+    done, model = fit(
+        tmp_path, "iris.csv", "species", "--optimizer", "sha", "--eta", "2",
+        "--min-budget", "0.25", "--no-warm-start", "--max-trials", "7", "--seed", "3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    search = bundle.read_manifest(model)["search"]
+    assert (search["eta"], search["min_budget"]) == (2, 0.25)
+    trials = [json.loads(line) for line in (tmp_path / "model.automl.trials.jsonl").open()]
+    by_budget = rungs(trials)
+    # one successive-halving bracket: 4 configs at 1/4 of the rows, the best 2 at 1/2, 1 at 1
+    assert {b: len(t) for b, t in by_budget.items()} == {0.25: 4, 0.5: 2, 1.0: 1}
+    assert all(t["status"] == "ok" for t in trials)
+    for low, high in ((0.25, 0.5), (0.5, 1.0)):
+        ranked = sorted(by_budget[low], key=lambda t: (t["loss"], t["job_id"]))
+        promoted = [t["config"] for t in ranked[: len(by_budget[high])]]
+        assert sorted(map(json.dumps, promoted)) == sorted(
+            json.dumps(t["config"]) for t in by_budget[high]
+        )
+
+
+def test_a_trial_memory_limit_below_any_worker_stops_every_trial(tmp_path):
+    """A worker holds over 100 MB of libraries before its trial starts, so every trial is over
+    this limit; each is stopped once the limit is checked, well before it could finish (each
+    cross-validates on 569 rows)."""
+    done, model = fit(
+        tmp_path, "breast_cancer.csv", "diagnosis", "--trial-memory-limit", "100",
+        "--no-warm-start", "--max-trials", "3",
+    )  # fmt: skip
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert "all 3 trials failed" in line and "(memory limit 100 MB)" in line
+    assert "raise --trial-memory-limit" in line
+    failed = tmp_path / "model.automl.trials.failed.jsonl"
+    trials = [json.loads(text) for text in failed.read_text().splitlines()]
+    assert [t["status"] for t in trials] == ["memory"] * 3
+    assert not model.exists()
+
+
+def test_a_fit_whose_every_trial_failed_names_the_limit_to_raise(tmp_path):
+    """The fix in the one-line error follows the commonest failure (--trial-time-limit's
+    effect on real trials is in tests/execute/test_local.py, without a clock to race)."""
+    from automl_cli.api import _no_success_message
+    from automl_cli.evaluate import TrialResult
+
+    def failed(status: str, error: str) -> TrialResult:
+        return TrialResult(0, {"algorithm": "knn"}, 1.0, math.inf, math.nan, status, error=error)
+
+    log = tmp_path / "m.trials.failed.jsonl"
+    timeouts = [failed("timeout", "stopped after 2.0 s (time limit)")] * 2
+    message = _no_success_message([*timeouts, failed("failed", "ValueError: x")], 60.0, log)
+    assert message == (
+        "all 3 trials failed (most often: stopped after 2.0 s (time limit)); raise "
+        f"--trial-time-limit (its default grows with --time-budget); their log: {log}"
+    )
+    memory = [failed("memory", "stopped at 180 MB (memory limit 100 MB)")]
+    assert "; raise --trial-memory-limit; their log" in _no_success_message(memory, 60.0, log)
+    errors = [failed("failed", "ValueError: bad (at evaluate.py:203)")]
+    assert _no_success_message(errors, 60.0, None) == (
+        "all 1 trials failed (most often: ValueError: bad); check the data, or raise "
+        "--time-budget if they ran out of time"
+    )
+    assert _no_success_message([], 60.0, log) == (
+        "no trial finished within the time budget of 60 s; raise --time-budget"
+    )

@@ -273,10 +273,13 @@ def _landmarkers(
         warnings.simplefilter("ignore")
         folds = list(splitter.split(design, y))
         for name, make in learners.items():
-            fold_scores = [
-                score(y[test], make().fit(design[train], y[train]).predict(design[test]))
-                for train, test in folds
-            ]
+            try:
+                fold_scores = [
+                    score(y[test], make().fit(design[train], y[train]).predict(design[test]))
+                    for train, test in folds
+                ]
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError):  # e.g. a huge target
+                continue  # overflows: this landmark stays unknown (NaN), as for a constant one
             values[name] = float(np.mean(fold_scores))
     return values
 

@@ -86,8 +86,21 @@ def test_explicit_task_overrides_detection(tmp_path):
     assert dataset.classes == tuple(range(0, 101, 10))
 
 
-def test_tasks_constant():
-    assert TASKS == ("binary", "multiclass", "regression")
+def test_every_task_is_one_detection_yields_and_one_that_can_be_asked_for(tmp_path):
+    assert {case[2] for case in DETECTION} == set(TASKS)
+    examples = {
+        "binary": ["a", "b"] * 10,
+        "multiclass": ["a", "b", "c"] * 10,
+        "regression": [0.5, 1.25, 2.0] * 10,
+    }
+    assert set(examples) == set(TASKS)
+    for task, values in examples.items():
+        assert load_training_data(_write(tmp_path, values), "y", task=task).task == task
+    with pytest.raises(
+        DataError,
+        match="unknown task 'classification'; use one of: auto, binary, multiclass, regression",
+    ):
+        load_training_data(_write(tmp_path, examples["binary"]), "y", task="classification")
 
 
 def test_target_absent_suggests_close_names(tmp_path):

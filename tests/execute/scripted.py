@@ -54,6 +54,17 @@ def _act(config: dict[str, Any]) -> float:
     return float(config.get("score", 0.5))
 
 
+def running_here() -> list[int]:
+    """On a Dask worker: the job ids of the trials running there (each registered as it starts).
+
+    Here, not in a test module, so that workers can import it.
+    """
+    from automl_cli.execute import remote
+
+    with remote._LOCK:
+        return sorted(job_id for _, job_id in remote._STOPS)
+
+
 class ScriptedEvaluator:
     """Trials that sleep, allocate, abort or report where they run, as their config says."""
 

@@ -195,3 +195,20 @@ def test_similarity_vector_scaling_and_distance() -> None:
     assert similarity_distance(vector, bigger) == pytest.approx(expected)
     assert math.isnan(similarity_distance(vector, np.full_like(vector, np.nan)))
     assert np.isnan(similarity_vector({})).all()
+
+
+def test_landmarks_that_cannot_be_fitted_are_unknown_not_an_error() -> None:
+    """A target so large that every error overflows: the learners fail, the description not."""
+    rows = np.arange(60)
+    X = pd.DataFrame({"x": rows.astype(float), "z": (rows * 7 % 11).astype(float)})
+    y = ((rows * 37 % 101 - 50) * 1e306).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's overflow warnings are expected here
+        values = compute_meta_features(X, y, "regression")
+    assert [name for name in values if name.startswith("landmark_")] == [
+        "landmark_1nn", "landmark_stump", "landmark_naive_bayes", "landmark_linear"
+    ]  # fmt: skip
+    assert all(math.isnan(values[name]) for name in values if name.startswith("landmark_"))
+    assert values["rows"] == 60
+    ordinary = compute(X, rows.astype(float), "regression")  # the same rows, a tame target
+    assert not math.isnan(ordinary["landmark_linear"])

@@ -223,11 +223,14 @@ import sys, time
 from pathlib import Path
 from automl_cli.meta.records import Evaluation, Task
 from automl_cli.meta.store import MetaBase
-path, tag, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-Path(go.parent / f"ready-{tag}").touch()
-while not go.exists():
-    time.sleep(0.005)
-start = time.time()
+path, tag, other, folder = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
+
+def wait_for(name):
+    while not (folder / name).exists():
+        time.sleep(0.005)
+
+(folder / f"ready-{tag}").touch()
+wait_for("go")
 with MetaBase.open(path) as base:  # both processes create the same new base at once
     base.add_or_update_task(Task("shared", "fp", "binary", "y", 10, 2, {"rows": 10.0}, 1))
     for batch in range(40):
@@ -235,31 +238,37 @@ with MetaBase.open(path) as base:  # both processes create the same new base at 
             Evaluation({"tag": tag, "i": batch * 5 + j}, "rf", 1.0, 0.5, "log_loss", "1")
             for j in range(5)
         ])
-print(start, time.time())
+        if batch == 0:  # neither goes on before both have written: the writes interleave
+            (folder / f"wrote-{tag}").touch()
+            wait_for(f"wrote-{other}")
 """
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
-    path, go = tmp_path / "new" / "kb.sqlite", tmp_path / "go"
+    path = tmp_path / "new" / "kb.sqlite"
     writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), tag, str(go)], stdout=subprocess.PIPE
-        )
-        for tag in ("a", "b")
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, other, str(tmp_path)])
+        for tag, other in (("a", "b"), ("b", "a"))
     ]
-    deadline = time.monotonic() + 60
-    while not all((tmp_path / f"ready-{t}").exists() for t in "ab"):
-        assert time.monotonic() < deadline, "writers did not start"
-        time.sleep(0.01)
-    go.touch()
-    spans = [[float(t) for t in w.communicate(timeout=120)[0].split()] for w in writers]
-    assert [w.returncode for w in writers] == [0, 0]
-    assert max(start for start, _ in spans) < min(end for _, end in spans)  # really at once
+    try:
+        deadline = time.monotonic() + 60
+        while not all((tmp_path / f"ready-{t}").exists() for t in "ab"):
+            assert time.monotonic() < deadline, "writers did not start"
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
+        assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    finally:
+        for writer in writers:
+            writer.kill()
     with MetaBase.open(path) as base:
         tasks = base.tasks()
         rows = [(r.evaluation.config["tag"], r.evaluation.config["i"]) for r in base.evaluations()]
     assert [(t.task.name, t.n_evaluations) for t in tasks] == [("shared", 400)]
     assert sorted(rows) == sorted((tag, i) for tag in "ab" for i in range(200))
+    # in the order they were stored, each writer's first batch precedes the other's last one
+    tags = [tag for tag, _ in rows]
+    for tag, other in (("a", "b"), ("b", "a")):
+        assert tags.index(tag) < len(tags) - 1 - tags[::-1].index(other)
 
 
 # -- refusals: never touch a file that is not ours --------------------------------------------

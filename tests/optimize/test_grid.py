@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import tracemalloc
 
 import numpy as np
@@ -117,16 +116,13 @@ def test_order_is_a_seeded_shuffle(cash_space):
 def test_a_huge_grid_is_enumerated_lazily():
     space = ConfigurationSpace({f"x{i:02d}": (0.0, 1.0) for i in range(30)})
     tracemalloc.start()
-    start = time.perf_counter()
     grid = GridSearch(space, resolution=10, seed=2)
     configs = [grid.ask().config for _ in range(200)]
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert grid.size == 10**30
     assert len({key(c) for c in configs}) == 200
-    assert peak < 20 * 2**20
-    assert elapsed < 10
+    assert peak < 20 * 2**20  # a list of its 10**30 points would never fit
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 17, 1000, 4097])

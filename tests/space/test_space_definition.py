@@ -7,7 +7,6 @@ import pytest
 from ConfigSpace import Configuration
 
 from automl_cli.space import (
-    SPACE_VERSION,
     algorithm_of,
     available_algorithms,
     build_pipeline,
@@ -140,8 +139,26 @@ def test_a_config_from_a_numeric_dataset_runs_on_one_with_categoricals(frames):
     assert pipeline.predict_proba(frame.X).shape == (120, 2)
 
 
-def test_space_version_is_a_nonempty_string_and_defaults_are_valid():
-    assert isinstance(SPACE_VERSION, str) and SPACE_VERSION
+SHAPES = [
+    ("multiclass", 2000, 30, 5),
+    ("binary", 60, 3, 0),  # knn capped at 30 neighbours, no feature selection
+    ("regression", KNN_MAX_ROWS + 1, 20, 0),  # no svm, no knn
+    ("binary", 300, 4, 4),  # categorical columns only
+]
+
+
+@pytest.mark.parametrize(("task", "rows", "features", "categorical"), SHAPES)
+def test_default_configs_are_valid_and_carry_the_space_default(task, rows, features, categorical):
+    space = build_space(task, rows, features, categorical)
+    configs = default_configs(space)
+    for config in configs:  # raises on a value out of range, missing, or of an inactive branch
+        Configuration(space, values=config)
+    algorithms_tried = {c["algorithm"] for c in configs}
+    assert algorithms_tried <= algorithms(space)
+    assert {"lightgbm", "random_forest", "linear"} <= algorithms_tried
+    assert configs[0] == dict(space.get_default_configuration())  # LightGBM's defaults first
+
+
+def test_random_forest_default_max_features_is_the_square_root_share():
     space = build_space("multiclass", 2000, 30, 5)
-    Configuration(space, values=dict(space.get_default_configuration()))
     assert np.isclose(space["random_forest:max_features"].default_value, np.sqrt(30) / 30)
