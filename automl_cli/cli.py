@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
 from automl_cli.cli_meta import meta_app
 from automl_cli.errors import AutoMLError, Interrupted
 
@@ -30,8 +31,9 @@ app.add_typer(meta_app, name="meta")
 stdout = Console()
 stderr = Console(stderr=True)
 
-Task = Literal["auto", "binary", "multiclass", "regression"]
-OptimizerName = Literal["bohb", "hyperband", "sha", "asha", "random", "grid", "evolution", "bo"]
+Task = Literal[TASK_OPTIONS]  # the names live in choices.py
+OptimizerName = Literal[OPTIMIZERS]
+DEFAULT_METRICS = ", ".join(f"{metric} ({task})" for task, metric in DEFAULT_METRIC.items())
 
 
 @app.command()
@@ -45,7 +47,7 @@ def fit(
         str | None,
         typer.Option(
             help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae or r2; default: "
-            "roc_auc (binary), log_loss (multiclass), rmse (regression)."
+            f"{DEFAULT_METRICS}."
         ),
     ] = None,
     time_budget: Annotated[
