@@ -1,13 +1,18 @@
-"""The names users choose among live in automl_cli/choices.py; the README and the CLI agree."""
+"""Facts with one home: the names in choices.py (the README and the CLI agree with them) and
+the fidelity rule in fidelity.py (the CLI and the optimizers refuse the same values)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS, TASKS
+from automl_cli.errors import UsageError
 from automl_cli.metrics import resolve_metric
 from automl_cli.optimize import create_optimizer
+from automl_cli.search.options import SearchOptions
 from automl_cli.space import build_space
 from tests.conftest import run_cli
 
@@ -53,3 +58,18 @@ def test_the_cli_offers_exactly_the_names_of_choices():
     text = " ".join(done.stdout.split())
     assert f"--task <{'|'.join(TASK_OPTIONS)}>" in text
     assert f"--optimizer <{'|'.join(OPTIMIZERS)}>" in text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"eta": 1}, r"^--eta must be an integer >= 2 \(the factor between rungs\), got 1$"),
+        ({"min_budget": 2.0}, r"^--min-budget must be in \(0, 1\] \(a fraction of the rows\)"),
+        ({"min_budget": 0.0}, r"^--min-budget must be in \(0, 1\]"),
+    ],
+)
+def test_the_cli_refuses_fidelity_options_by_the_optimizers_own_rule(options, message):
+    with pytest.raises(UsageError, match=message):
+        SearchOptions(**options).check()
+    with pytest.raises(ValueError):  # the optimizers refuse the same values
+        create_optimizer("sha", build_space("binary", 200, 4, 0), max_budget=1.0, **options)

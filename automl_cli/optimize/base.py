@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from ConfigSpace import Configuration, ConfigurationSpace
 
+from automl_cli.fidelity import check_fidelity
+
 Config = dict[str, Any]
 
 
@@ -75,10 +77,7 @@ class Optimizer(ABC):
         eta: int = 3,
         seed: int = 0,
     ) -> None:
-        if not 0 < min_budget <= max_budget:
-            raise ValueError(f"need 0 < min_budget <= max_budget, got {min_budget}, {max_budget}")
-        if isinstance(eta, bool) or int(eta) != eta or eta < 2:
-            raise ValueError(f"eta must be a whole number of at least 2, got {eta}")
+        eta = check_fidelity(min_budget, max_budget, eta)
         self.space = space
         self.min_budget = float(min_budget)
         self.max_budget = float(max_budget)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from automl_cli.errors import UsageError
+from automl_cli.fidelity import check_fidelity
 
 DEFAULT_TIME_BUDGET = 300.0
 EARLY_STOPPING_STRATEGIES = ("hyperband", "bohb", "asha")  # see optimize/early_stopping.py
@@ -40,10 +41,11 @@ class SearchOptions:
             raise UsageError(f"--max-trials must be at least 1, got {self.max_trials}")
         if self.n_jobs is not None and self.n_jobs < 1:
             raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs}")
-        if self.eta < 2:
-            raise UsageError(f"--eta must be at least 2, got {self.eta}")
-        if self.min_budget is not None and not 0 < self.min_budget <= 1:
-            raise UsageError(f"--min-budget must be in (0, 1], got {self.min_budget:g}")
+        min_budget = 1.0 if self.min_budget is None else self.min_budget
+        try:
+            check_fidelity(min_budget, 1.0, self.eta, min_name="--min-budget", eta_name="--eta")
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         if self.trial_time_limit is not None and self.trial_time_limit <= 0:
             raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
         if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
