@@ -74,12 +74,9 @@ def fit(
     with search:
         outcome = search.run(search.deadline(keep_for_refit=True), on_event)
         ranked = outcome.ranked()
-        # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
-        # less a margin for writing the file and shutting the workers down
-        refit_end = search.hard_end + 0.1 * options.time_budget + 3.0
         executor, evaluator = search.executor, search.evaluator
         model, best = _refit_best(
-            executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
+            executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
         )
         manifest = _manifest(dataset, metric, options, best, search)
         bundle.save(options.out, model, manifest)
@@ -92,7 +89,7 @@ def fit(
 
 
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
-    """Refit the best trial that can be refitted in the time left; fall back down the ranks.
+    """Refit the best trial that can be refitted by `refit_end`; fall back down the ranks.
 
     A refit that fails, or that fits its own rows far worse than its trial promised
     (`Evaluator.refit_is_sound`), gives way to the next. The last resort is the best trial
@@ -115,10 +112,9 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         ):
             continue
         tried.add(trial.job_id)
+        limit = max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY) if last else left
         try:
-            model = executor.refit(
-                trial.config, max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY), n_threads
-            )
+            model = executor.refit(trial.config, limit, n_threads)
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
             continue

@@ -1,5 +1,12 @@
 """The time and fidelity arithmetic of a search: the smallest budget, the per-trial time limit,
-and when the search stops so that the refit still ends within the time budget."""
+and when the search stops so that the refit, the model file and the workers' shutdown all end
+within the time budget.
+
+The time budget is a wall with two exceptions, both of which trade a little lateness for a
+model rather than none: while no trial has succeeded, the search may run NO_RESULT_GRACE of
+the budget past it; and when no refit fits in the time left, the last resort (api.py) gets
+QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ MIN_TRIAL_LIMIT = 10.0  # seconds; the default per-trial time limit never goes b
 NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
 REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
 REFIT_FLOOR_SECONDS = 1.0
+FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
 
 
 def auto_min_budget(n_train: int, eta: int) -> float:
@@ -42,6 +50,11 @@ def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
     return min(max(wanted, 0.05 * time_budget), 0.5 * time_budget)
 
 
+def refit_deadline(hard_end: float) -> float:
+    """When the refit must be done: the end of the time budget, less FINISH_SECONDS."""
+    return hard_end - FINISH_SECONDS
+
+
 def search_deadline(
     evaluator: Evaluator, hard_end: float, time_budget: float, *, keep_for_refit: bool
 ) -> Callable[[list[TrialResult]], float]:
@@ -53,6 +66,7 @@ def search_deadline(
             return hard_end + NO_RESULT_GRACE * time_budget
         if not keep_for_refit:
             return hard_end
-        return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+        reserve = refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+        return refit_deadline(hard_end) - reserve
 
     return search_end

@@ -22,7 +22,12 @@ from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute import ClusterError, Executor, create_executor
 from automl_cli.metrics import Metric
 from automl_cli.optimize import Optimizer
-from automl_cli.search.budget import auto_min_budget, default_trial_limit, search_deadline
+from automl_cli.search.budget import (
+    auto_min_budget,
+    default_trial_limit,
+    refit_deadline,
+    search_deadline,
+)
 from automl_cli.search.log import TrialLog
 from automl_cli.search.loop import SearchState, rank_trials, run_search
 from automl_cli.search.options import SearchOptions
@@ -78,6 +83,7 @@ class Search:
         self.options = options
         self.started = time.monotonic() if started is None else started
         self.hard_end = self.started + options.time_budget
+        self.refit_end = refit_deadline(self.hard_end)  # the refit ends by then (budget.py)
         self.evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
         self.min_budget = options.min_budget
         if self.min_budget is None:
