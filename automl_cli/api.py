@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from automl_cli.evaluate import TrialResult
 
 LEADERBOARD_SIZE = 10
-QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may run late
 
 
 @dataclass(kw_only=True)
@@ -98,7 +97,7 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     best refused one. (The cheapest alone was once a 2-NN with 3 times the best trial's log loss.)
     """
     from automl_cli.execute import RefitError
-    from automl_cli.search.budget import REFIT_SAFETY
+    from automl_cli.search.budget import QUICK_REFIT_SECONDS, REFIT_SAFETY
 
     quick = [t for t in ranked if evaluator.refit_estimate(t) <= QUICK_REFIT_SECONDS]
     last_resort = quick[0] if quick else min(ranked, key=evaluator.refit_estimate)

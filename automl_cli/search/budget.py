@@ -4,8 +4,8 @@ within the time budget.
 
 The time budget is a wall with two exceptions, both of which trade a little lateness for a
 model rather than none: while no trial has succeeded, the search may run NO_RESULT_GRACE of
-the budget past it; and when no refit fits in the time left, the last resort (api.py) gets
-QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway.
+the budget past it; and when no refit fits in the time left, the last resort gets
+QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway (api._refit_best).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ MIN_TRIAL_LIMIT = 10.0  # seconds; the default per-trial time limit never goes b
 NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
 REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
 REFIT_FLOOR_SECONDS = 1.0
+QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may run late
 FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
 
 
