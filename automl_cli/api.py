@@ -71,6 +71,7 @@ def fit(
         dataset, metric, options, started=started, trial_log=options.trial_log, on_notice=on_notice
     )
     with search:
+        bundle.prepare_in_background()  # while the main thread mostly waits for trials
         outcome = search.run(search.deadline(keep_for_refit=True), on_event)
         ranked = outcome.ranked()
         executor, evaluator = search.executor, search.evaluator

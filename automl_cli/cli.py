@@ -211,17 +211,24 @@ def main(argv: list[str] | None = None) -> None:
             "the traceback)",
             1,
         )
-    sys.exit(code if isinstance(code, int) else 0)
+    _leave(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> None:
-    """Print the one-line error and leave at once.
+    """Print the one-line error and leave at once."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """Leave at once, with the interpreter's own shutdown skipped.
 
     Every file is whole or absent by now (atomic writes, context managers have closed). The
-    interpreter's own shutdown is skipped: a native thread pool still starting up (pyarrow's,
-    or the forkserver's preloading) can abort it, which turned a clean exit 2 into a SIGABRT.
+    shutdown, with scikit-learn and the boosters loaded, took 1.5 to 3 s on a busy 2-core
+    machine, past the time budget (benchmarks/results/refit_wall.md); and a native thread pool
+    still starting up (pyarrow's, or the forkserver's preloading) can abort it, which turned a
+    clean exit 2 into a SIGABRT.
     """
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
