@@ -4,7 +4,9 @@ Runs `automl fit` on the shipped datasets (datasets/manifest.csv) as a user does
 time, and reports the wall time from launch to exit against --time-budget, and when the
 refit was done (the manifest's search seconds, on the budget's clock, which starts once the
 CLI is imported) and the model file written (from launch). The launch counts: the
-interpreter's start-up is part of what a user waits for. Pass several --code DIRs (exports
+interpreter's start-up is part of what a user waits for. The end is the process's exit, as a
+shell sees it: output goes to files, since a pipe stays open until the forkserver, which
+inherits it, has shut down too. Pass several --code DIRs (exports
 of commits) to compare them case by case, in turns, so that a change in the machine's load
 hits them alike.
 
@@ -35,16 +37,18 @@ def one_fit(code: Path, csv_path: Path, target: str, budget: float, n_jobs: int)
         command = [sys.executable, "-m", "automl_cli", "fit", str(csv_path), "--target", target]
         command += ["--time-budget", str(budget), "--n-jobs", str(n_jobs), "--quiet"]
         command += ["--out", str(out)]
+        errors = Path(folder) / "stderr.txt"
         launched, launched_at = time.monotonic(), time.time()
-        done = subprocess.run(
-            command,
-            env={**os.environ, "PYTHONPATH": str(code)},
-            capture_output=True,
-            text=True,
-        )
+        with open(errors, "w") as stderr:  # a file, not a pipe, which the forkserver holds open
+            returncode = subprocess.run(
+                command,
+                env={**os.environ, "PYTHONPATH": str(code)},
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            ).returncode
         wall = time.monotonic() - launched
-        if done.returncode != 0:
-            return {"wall": wall, "error": done.stderr.strip()}
+        if returncode != 0:
+            return {"wall": wall, "error": errors.read_text().strip()}
         written = out.stat().st_mtime - launched_at
         with zipfile.ZipFile(out) as archive:
             name = next(n for n in archive.namelist() if n.endswith(".json"))
