@@ -224,8 +224,8 @@ def _leave(code: int) -> None:
     """Leave at once, with the interpreter's own shutdown skipped.
 
     Every file is whole or absent by now (atomic writes, context managers have closed). The
-    shutdown, with scikit-learn and the boosters loaded, took 1.5 to 3 s on a busy 2-core
-    machine, past the time budget (benchmarks/results/refit_wall.md); and a native thread pool
+    shutdown, with scikit-learn and skops loaded, took 1.5 s on a busy 2-core machine, after
+    the model was written (benchmarks/results/refit_wall.md); and a native thread pool
     still starting up (pyarrow's, or the forkserver's preloading) can abort it, which turned a
     clean exit 2 into a SIGABRT.
     """
