@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,87 +13,32 @@ import numpy as np
 import pandas as pd
 
 from automl_cli import bundle, forkserver
-from automl_cli.errors import AutoMLError, Interrupted, UsageError
+from automl_cli.errors import AutoMLError, Interrupted
+from automl_cli.search.options import SearchOptions
 
 if TYPE_CHECKING:
     from automl_cli.evaluate import TrialResult
 
-DEFAULT_TIME_BUDGET = 300.0
 LEADERBOARD_SIZE = 10
-MIN_ROWS_AT_MIN_BUDGET = 100
-DEEPEST_MIN_BUDGET = 1 / 27
-TRIAL_LIMIT_FRACTION = 0.25  # default per-trial time limit: this share of the time budget
-NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
-QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may run late
-EARLY_STOPPING_STRATEGIES = ("hyperband", "bohb", "asha")  # see optimize/early_stopping.py
 
 
-@dataclass
-class FitOptions:
+@dataclass(kw_only=True)
+class FitOptions(SearchOptions):
+    """The options of `automl fit`: the search's, and what to fit on and where to write."""
+
     target: str
     task: str = "auto"
     metric: str | None = None
-    time_budget: float = DEFAULT_TIME_BUDGET
-    max_trials: int | None = None
-    optimizer: str = "bohb"
-    seed: int = 0
-    n_jobs: int | None = None
-    min_budget: float | None = None
-    eta: int = 3
-    trial_time_limit: float | None = None
-    trial_memory_limit: float | None = None  # MB
-    cluster: str | None = None  # a Dask scheduler address
-    out: Path | None = Path("model.automl")  # None: search only, no refit, no model file
+    out: Path = Path("model.automl")
     trial_log: Path | None = None
-    metabase: Path | None = None  # knowledge base to warm-start from (None: the default one)
-    warm_start: bool = True  # False: only the space's default configs are tried first
-    early_stopping: bool = False  # learning-curve stop of EARLY_STOPPING_STRATEGIES
-
-    def check(self) -> None:
-        """Option values that no search could use, refused before any work."""
-        if not math.isfinite(self.time_budget) or self.time_budget <= 0:
-            raise UsageError(
-                f"--time-budget must be a positive number of seconds, got {self.time_budget:g}"
-            )
-        if self.max_trials is not None and self.max_trials < 1:
-            raise UsageError(f"--max-trials must be at least 1, got {self.max_trials}")
-        if self.n_jobs is not None and self.n_jobs < 1:
-            raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs}")
-        if self.eta < 2:
-            raise UsageError(f"--eta must be at least 2, got {self.eta}")
-        if self.min_budget is not None and not 0 < self.min_budget <= 1:
-            raise UsageError(f"--min-budget must be in (0, 1], got {self.min_budget:g}")
-        if self.trial_time_limit is not None and self.trial_time_limit <= 0:
-            raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
-        if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
-            raise UsageError(
-                f"--trial-memory-limit must be a positive number of MB, got "
-                f"{self.trial_memory_limit:g}"
-            )
-        if self.early_stopping and self.optimizer not in EARLY_STOPPING_STRATEGIES:
-            raise UsageError(
-                f"--early-stopping works with {', '.join(EARLY_STOPPING_STRATEGIES)}"
-                f" only, not {self.optimizer}; drop it or pick one of those"
-            )
 
 
 @dataclass
 class FitResult:
-    out: Path | None
+    out: Path
     manifest: dict[str, Any]
     trials: list[TrialResult]
     notices: list[str] = field(default_factory=list)
-
-
-def auto_min_budget(n_train: int, eta: int) -> float:
-    """The smallest eta^-k (down to 1/27) that still trains on MIN_ROWS_AT_MIN_BUDGET rows."""
-    budget = 1.0
-    while (
-        budget / eta >= DEEPEST_MIN_BUDGET - 1e-12
-        and n_train * budget / eta >= MIN_ROWS_AT_MIN_BUDGET
-    ):
-        budget /= eta
-    return budget
 
 
 def fit(
@@ -114,11 +57,9 @@ def fit(
     if options.cluster is None:
         forkserver.start_early()
     from automl_cli.data import load_training_data
-    from automl_cli.evaluate import Evaluator
-    from automl_cli.execute import ClusterError, create_executor
+    from automl_cli.execute import ClusterError
     from automl_cli.metrics import resolve_metric
-    from automl_cli.search import SearchState, TrialLog, rank_trials, run_search
-    from automl_cli.space import space_for
+    from automl_cli.search.session import Search
 
     started = time.monotonic() if started is None else started
     dataset = load_training_data(data, options.target, options.task)
@@ -126,159 +67,29 @@ def fit(
     for notice in dataset.notices:
         on_notice(notice)
 
-    evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
-    space = space_for(dataset)
-    min_budget = options.min_budget
-    if min_budget is None:
-        min_budget = auto_min_budget(evaluator.n_train, options.eta)
-    optimizer, warm_start = _warm_started_optimizer(dataset, space, min_budget, options, on_notice)
-    time_budget = options.time_budget
-    trial_limit = options.trial_time_limit
-    if trial_limit is None:
-        trial_limit = max(10.0, TRIAL_LIMIT_FRACTION * time_budget)
-    hard_end = started + time_budget
-    search_end = _search_deadline(evaluator, hard_end, time_budget, refit=options.out is not None)
-
-    state = SearchState(started=started, time_budget=time_budget)
-    interrupted = False
-    lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
-    with (
-        TrialLog(options.trial_log) as log,
-        create_executor(
-            evaluator,
-            options.n_jobs,
-            cluster=options.cluster,
-            trial_time_limit=trial_limit,
-            memory_limit_mb=options.trial_memory_limit,
-        ) as executor,
-    ):
-        try:
-            run_search(
-                optimizer,
-                executor,
-                n_workers=executor.n_workers,
-                search_end=search_end,
-                max_trials=options.max_trials,
-                log=log,
-                state=state,
-                on_event=on_event,
-            )
-        except KeyboardInterrupt:
-            interrupted = True
-        except ClusterError as error:
-            lost, state.stopped_by = error, "cluster lost"
-        ranked = rank_trials(state.trials)
-        if not ranked:
-            if interrupted:
-                raise Interrupted(None)
-            if lost is not None:
-                raise lost
-            raise AutoMLError(_no_success_message(state.trials, time_budget, log.failed_path))
-        model, best = None, ranked[0]
-        if options.out is not None:
-            # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
-            # less a margin for writing the file and shutting the workers down
-            refit_end = hard_end + 0.1 * time_budget + 3.0
-            model, best = _refit_best(
-                executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
-            )
-        manifest = _manifest(
-            dataset, metric, evaluator, options, best, state, min_budget, warm_start()
+    search = Search(
+        dataset, metric, options, started=started, trial_log=options.trial_log, on_notice=on_notice
+    )
+    with search:
+        bundle.prepare_in_background()  # while the main thread mostly waits for trials
+        outcome = search.run(search.deadline(keep_for_refit=True), on_event)
+        ranked = outcome.ranked()
+        executor, evaluator = search.executor, search.evaluator
+        model, best = _refit_best(
+            executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
         )
-        if options.out is not None:
-            bundle.save(options.out, model, manifest)
-        log.keep()
-    if interrupted:
+        manifest = _manifest(dataset, metric, options, best, search)
+        bundle.save(options.out, model, manifest)
+        search.log.keep()
+    if outcome.interrupted:
         raise Interrupted(options.out)
-    if lost is not None:
-        raise ClusterError(f"{lost}; the best model so far was written to {options.out}")
-    return FitResult(options.out, manifest, state.trials, list(dataset.notices))
-
-
-def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
-    """The chosen strategy with its first configs from the knowledge base (or the defaults),
-    and a function that describes the warm start for the manifest."""
-    from automl_cli.meta.warmstart import first_config
-    from automl_cli.optimize import create_optimizer
-    from automl_cli.space import default_configs
-
-    stopping = {"early_stopping": True} if options.early_stopping else {}
-    try:
-        optimizer = create_optimizer(
-            options.optimizer,
-            space,
-            min_budget=min_budget,
-            max_budget=1.0,
-            eta=options.eta,
-            seed=options.seed,
-            **stopping,
-        )
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    if not options.warm_start:
-        optimizer.warm_start(default_configs(space))
-        return optimizer, lambda: {"enabled": False}
-    planner = _WarmStartPlanner(dataset, space, options, on_notice)
-    first = first_config(space)
-    if first is None:
-        plan = planner.plan()
-        optimizer.warm_start(plan.configs, plan.history)
-    else:
-        optimizer.warm_start([first], then=planner.after_first)
-    return optimizer, lambda: planner.plan().to_manifest()
-
-
-class _WarmStartPlanner:
-    """The knowledge base's warm start, planned in a thread while the first trial runs.
-
-    Planning (meta-features, reading the base) takes a few tenths of a second, and every plan
-    starts with LightGBM's defaults, which need none of it: so the search starts at once, as
-    a cold one does, and the plan is waited for only when the second config is due.
-    """
-
-    def __init__(self, dataset, space, options, on_notice) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from automl_cli.meta.warmstart import plan_warm_start
-
-        pool = ThreadPoolExecutor(1, thread_name_prefix="warm-start")
-        self._future = pool.submit(
-            plan_warm_start, dataset, space, options.metabase, seed=options.seed
-        )
-        pool.shutdown(wait=False)  # its one thread ends with the plan
-        self._on_notice = on_notice
-        self._plan = None
-
-    def plan(self):
-        """The finished plan (waiting for it if need be); its notice is shown once."""
-        if self._plan is None:
-            self._plan = self._future.result()
-            self._on_notice(self._plan.notice())
-        return self._plan
-
-    def after_first(self):
-        """The plan's configs after the first one, which is already running, and its history."""
-        plan = self.plan()
-        return plan.configs[1:], plan.history
-
-
-def _search_deadline(evaluator, hard_end: float, time_budget: float, refit: bool):
-    """When the search must stop, given the trials so far: early enough to refit the best."""
-    from automl_cli.search import rank_trials, refit_reserve
-
-    def search_end(trials: list[TrialResult]) -> float:
-        ranked = rank_trials(trials)
-        if not ranked:  # without any result there is no model: wait into the grace period
-            return hard_end + NO_RESULT_GRACE * time_budget
-        if not refit:  # search only: no refit to keep time for
-            return hard_end
-        return hard_end - refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
-
-    return search_end
+    if outcome.lost is not None:
+        raise ClusterError(f"{outcome.lost}; the best model so far was written to {options.out}")
+    return FitResult(options.out, manifest, outcome.trials, list(dataset.notices))
 
 
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
-    """Refit the best trial that can be refitted in the time left; fall back down the ranks.
+    """Refit the best trial that can be refitted by `refit_end`; fall back down the ranks.
 
     A refit that fails, or that fits its own rows far worse than its trial promised
     (`Evaluator.refit_is_sound`), gives way to the next. The last resort is the best trial
@@ -287,7 +98,7 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     best refused one. (The cheapest alone was once a 2-NN with 3 times the best trial's log loss.)
     """
     from automl_cli.execute import RefitError
-    from automl_cli.search import REFIT_SAFETY
+    from automl_cli.search.budget import QUICK_REFIT_SECONDS, REFIT_SAFETY
 
     quick = [t for t in ranked if evaluator.refit_estimate(t) <= QUICK_REFIT_SECONDS]
     last_resort = quick[0] if quick else min(ranked, key=evaluator.refit_estimate)
@@ -301,10 +112,9 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         ):
             continue
         tried.add(trial.job_id)
+        limit = max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY) if last else left
         try:
-            model = executor.refit(
-                trial.config, max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY), n_threads
-            )
+            model = executor.refit(trial.config, limit, n_threads)
         except RefitError as error:
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
             continue
@@ -323,22 +133,10 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     )
 
 
-def _no_success_message(trials: list[TrialResult], time_budget: float, log: Path | None) -> str:
-    if not trials:
-        return f"no trial finished within the time budget of {time_budget:g} s; raise --time-budget"
-    reason, _ = Counter((t.error or t.status).split(" (at ")[0] for t in trials).most_common(1)[0]
-    fix = "check the data, or raise --time-budget if they ran out of time"
-    if "(time limit)" in reason:
-        fix = "raise --trial-time-limit (its default grows with --time-budget)"
-    elif "(memory limit" in reason:
-        fix = "raise --trial-memory-limit"
-    where = f"; their log: {log}" if log is not None else ""
-    return f"all {len(trials)} trials failed (most often: {reason}); {fix}{where}"
+def _manifest(dataset, metric, options, best, search) -> dict:
+    from automl_cli.search.loop import rank_trials
 
-
-def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm_start) -> dict:
-    from automl_cli.search import rank_trials
-
+    state = search.state
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": dataset.task,
@@ -351,7 +149,7 @@ def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm
         "algorithm": best.algorithm,
         "validation_score": best.score,
         "validation_loss": best.loss,
-        "validation": evaluator.validation,
+        "validation": search.evaluator.validation,
         "budget": best.budget,
         "trial_count": len(state.trials),
         "failed_trials": state.failed,
@@ -361,14 +159,14 @@ def _manifest(dataset, metric, evaluator, options, best, state, min_budget, warm
             "seed": options.seed,
             "time_budget": options.time_budget,
             "max_trials": options.max_trials,
-            "min_budget": min_budget,
+            "min_budget": search.min_budget,
             "eta": options.eta,
             "early_stopping": options.early_stopping,
             "seconds": round(time.monotonic() - state.started, 2),
         },
         "leaderboard": [t.to_dict() for t in rank_trials(state.trials)[:LEADERBOARD_SIZE]],
         "notices": list(dataset.notices),
-        "warm_start": warm_start,
+        "warm_start": search.warm_start(),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
 from automl_cli.cli_meta import meta_app
 from automl_cli.errors import AutoMLError, Interrupted
 
@@ -30,8 +31,9 @@ app.add_typer(meta_app, name="meta")
 stdout = Console()
 stderr = Console(stderr=True)
 
-Task = Literal["auto", "binary", "multiclass", "regression"]
-OptimizerName = Literal["bohb", "hyperband", "sha", "asha", "random", "grid", "evolution", "bo"]
+Task = Literal[TASK_OPTIONS]  # the names live in choices.py
+OptimizerName = Literal[OPTIMIZERS]
+DEFAULT_METRICS = ", ".join(f"{metric} ({task})" for task, metric in DEFAULT_METRIC.items())
 
 
 @app.command()
@@ -45,7 +47,7 @@ def fit(
         str | None,
         typer.Option(
             help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae or r2; default: "
-            "roc_auc (binary), log_loss (multiclass), rmse (regression)."
+            f"{DEFAULT_METRICS}."
         ),
     ] = None,
     time_budget: Annotated[
@@ -209,17 +211,24 @@ def main(argv: list[str] | None = None) -> None:
             "the traceback)",
             1,
         )
-    sys.exit(code if isinstance(code, int) else 0)
+    _leave(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> None:
-    """Print the one-line error and leave at once.
+    """Print the one-line error and leave at once."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """Leave at once, with the interpreter's own shutdown skipped.
 
     Every file is whole or absent by now (atomic writes, context managers have closed). The
-    interpreter's own shutdown is skipped: a native thread pool still starting up (pyarrow's,
-    or the forkserver's preloading) can abort it, which turned a clean exit 2 into a SIGABRT.
+    shutdown, with scikit-learn and skops loaded, took 1.5 s on a busy 2-core machine, after
+    the model was written (benchmarks/results/refit_wall.md); and a native thread pool
+    still starting up (pyarrow's, or the forkserver's preloading) can abort it, which turned a
+    clean exit 2 into a SIGABRT.
     """
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -143,9 +143,9 @@ def show(
     metabase: MetabaseOption = None,
 ) -> None:
     """A task's meta-features and its best configs."""
+    from automl_cli.choices import DEFAULT_METRIC
     from automl_cli.meta.features import META_FEATURES
     from automl_cli.meta.locate import open_for_reading
-    from automl_cli.meta.warmstart import DEFAULT_METRIC
 
     if top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
@@ -227,7 +227,7 @@ def _best_score(task_type: str, loss: float) -> str:
 
     Spelled out rather than looked up in `metrics`, which would import scikit-learn.
     """
-    from automl_cli.meta.warmstart import DEFAULT_METRIC
+    from automl_cli.choices import DEFAULT_METRIC
 
     if not math.isfinite(loss):
         return "-"

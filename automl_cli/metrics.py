@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn import metrics as skm
 
+from automl_cli.choices import CLASSIFICATION as CLASSIFICATION_TASKS
+from automl_cli.choices import DEFAULT_METRIC
 from automl_cli.errors import UsageError
 
-CLASSIFICATION = frozenset({"binary", "multiclass"})
+CLASSIFICATION = frozenset(CLASSIFICATION_TASKS)
 REGRESSION = frozenset({"regression"})
 
 
@@ -90,8 +92,6 @@ METRICS: dict[str, Metric] = {
         Metric("r2", REGRESSION, True, _r2),
     )
 }
-
-DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
 
 def resolve_metric(name: str | None, task: str) -> Metric:

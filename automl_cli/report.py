@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from automl_cli.search import SearchState
+from automl_cli.search.loop import SearchState
 
 
 def _fmt(value: Any, digits: int = 4) -> str:

@@ -41,12 +41,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from automl_cli.api import auto_min_budget
 from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute import ProcessExecutor, create_executor
 from automl_cli.metrics import resolve_metric
 from automl_cli.optimize import Job, create_optimizer
-from automl_cli.search import SearchState, run_search
+from automl_cli.search.budget import auto_min_budget
+from automl_cli.search.loop import SearchState, run_search
 from automl_cli.space import build_space, default_configs
 
 REPO = Path(__file__).resolve().parent.parent

@@ -27,24 +27,20 @@ STRATEGIES = ("random", "bo", "hyperband", "bohb", "evolution", "asha")
 
 def confirm_run(name: str, strategy: str, seed: int, seconds: float) -> list[list[float | None]]:
     """[seconds since start, budget, loss (None: failed)] of every trial of one search."""
-    from automl_cli.api import FitOptions, fit
+    from automl_cli.data import load_training_data
+    from automl_cli.metrics import resolve_metric
+    from automl_cli.search.options import SearchOptions
+    from automl_cli.search.session import search
 
     row = manifest_row(name)
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "trials.jsonl"
-        options = FitOptions(
-            target=row["target"],
-            task=row["task"],
-            time_budget=seconds,
-            optimizer=strategy,
-            seed=seed,
-            n_jobs=1,
-            out=None,
-            trial_log=log,
-            warm_start=False,
+        options = SearchOptions(
+            time_budget=seconds, optimizer=strategy, seed=seed, n_jobs=1, warm_start=False
         )
-        started = time.time()
-        fit(SHARED / row["file"], options, started=time.monotonic())
+        started, begun = time.time(), time.monotonic()
+        dataset = load_training_data(SHARED / row["file"], row["target"], row["task"])
+        search(dataset, resolve_metric(None, dataset.task), options, started=begun, trial_log=log)
         trials = [json.loads(line) for line in log.read_text().splitlines()]
     return [[round(t["time"] - started, 3), t["budget"], t["loss"]] for t in trials]
 

@@ -50,12 +50,12 @@ def manifest_row(name: str) -> dict[str, str]:
 
 def build_table(name: str, minutes: float, max_configs: int, seed: int) -> dict[str, Any]:
     """Evaluate random configs of `name`'s CASH space at every budget until time runs out."""
-    from automl_cli.api import auto_min_budget
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
     from automl_cli.metrics import resolve_metric
     from automl_cli.optimize.brackets import rung_budgets
     from automl_cli.optimize.encoding import SpaceEncoding
+    from automl_cli.search.budget import auto_min_budget
     from automl_cli.space import build_space
 
     row = manifest_row(name)

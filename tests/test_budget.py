@@ -7,11 +7,18 @@ import math
 
 import pytest
 
-from automl_cli.api import NO_RESULT_GRACE, _search_deadline, auto_min_budget
 from automl_cli.data import load_training_data
 from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.metrics import resolve_metric
-from automl_cli.search import REFIT_FLOOR_SECONDS, REFIT_SAFETY, refit_reserve
+from automl_cli.search.budget import (
+    FINISH_SECONDS,
+    NO_RESULT_GRACE,
+    REFIT_FLOOR_SECONDS,
+    REFIT_SAFETY,
+    auto_min_budget,
+    refit_reserve,
+    search_deadline,
+)
 from tests.conftest import DATASETS
 
 
@@ -66,15 +73,18 @@ def trial(job_id: int, budget: float, loss: float, fit_seconds: float, status="o
 def test_the_search_stops_early_enough_to_refit_the_best_trial(evaluator):
     assert evaluator.n_train == 120 and len(evaluator.y) == 150
     hard_end, time_budget = 1000.0, 60.0
-    search_end = _search_deadline(evaluator, hard_end, time_budget, refit=True)
+    search_end = search_deadline(evaluator, hard_end, time_budget, keep_for_refit=True)
     # the best trial is the one at the largest budget, not the lowest loss
     best = trial(0, 1.0, 0.3, fit_seconds=8.0)
     cheaper = trial(1, 1 / 3, 0.1, fit_seconds=0.1)
-    # its refit: 8 s on 120 rows, so 10 s on 150; reserve 10 * 1.5 + 1 = 16 s
-    assert search_end([cheaper, best]) == pytest.approx(hard_end - 16.0)
+    # its refit: 8 s on 120 rows, so 10 s on 150; reserve 10 * 1.5 + 1 = 16 s, before the
+    # FINISH_SECONDS kept for writing the model file
+    assert FINISH_SECONDS == 1.0
+    refit_end = hard_end - FINISH_SECONDS
+    assert search_end([cheaper, best]) == pytest.approx(refit_end - 16.0)
     # a trial on a third of the rows (40) scales up by 150 / 40
     only_small = trial(2, 1 / 3, 0.2, fit_seconds=2.0)
-    assert search_end([only_small]) == pytest.approx(hard_end - (2.0 * 150 / 40 * 1.5 + 1.0))
+    assert search_end([only_small]) == pytest.approx(refit_end - (2.0 * 150 / 40 * 1.5 + 1.0))
     # failed trials are no candidate for the refit
     failed = trial(3, 1.0, math.inf, fit_seconds=100.0, status="timeout")
     assert search_end([only_small, failed]) == search_end([only_small])
@@ -82,7 +92,7 @@ def test_the_search_stops_early_enough_to_refit_the_best_trial(evaluator):
 
 def test_without_a_result_the_search_waits_into_the_grace_period(evaluator):
     hard_end, time_budget = 1000.0, 60.0
-    search_end = _search_deadline(evaluator, hard_end, time_budget, refit=True)
+    search_end = search_deadline(evaluator, hard_end, time_budget, keep_for_refit=True)
     expected = hard_end + NO_RESULT_GRACE * time_budget
     assert NO_RESULT_GRACE == 0.05 and expected == pytest.approx(1003.0)
     assert search_end([]) == pytest.approx(expected)
@@ -90,6 +100,6 @@ def test_without_a_result_the_search_waits_into_the_grace_period(evaluator):
 
 
 def test_a_search_without_a_refit_keeps_no_reserve(evaluator):
-    search_end = _search_deadline(evaluator, 1000.0, 60.0, refit=False)
+    search_end = search_deadline(evaluator, 1000.0, 60.0, keep_for_refit=False)
     assert search_end([trial(0, 1.0, 0.3, fit_seconds=8.0)]) == 1000.0
     assert search_end([]) == pytest.approx(1003.0)  # still the grace without any result

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from automl_cli.api import QUICK_REFIT_SECONDS, _refit_best
+from automl_cli.api import _refit_best
 from automl_cli.data import load_training_data
 from automl_cli.evaluate import (
     CV_BELOW_ROWS,
@@ -22,6 +22,7 @@ from automl_cli.evaluate import (
 )
 from automl_cli.execute.inprocess import InProcessExecutor
 from automl_cli.metrics import resolve_metric
+from automl_cli.search.budget import QUICK_REFIT_SECONDS
 from automl_cli.space import build_space, default_configs
 
 

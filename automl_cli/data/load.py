@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl_cli.choices import TASKS
 from automl_cli.data.infer import infer_schema
 from automl_cli.data.read import read_table
 from automl_cli.data.schema import Schema
 from automl_cli.data.values import parse_number, to_number, to_text
 from automl_cli.errors import DataError
 
-TASKS = ("binary", "multiclass", "regression")
 MAX_INT_CLASSES = 20  # an integer target with at most this many values may be classes ...
 MIN_ROWS_PER_INT_CLASS = 5  # ... if there are, on average, at least this many rows per value
 

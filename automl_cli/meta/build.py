@@ -118,9 +118,11 @@ def add_dataset(
 
     With `resume`, a task that already has evaluations is not searched again.
     """
+    from automl_cli import forkserver
     from automl_cli.data import load_training_data
     from automl_cli.meta.features import FEATURES_VERSION, compute_meta_features
 
+    forkserver.start_early()  # it preloads while the data is read and described
     started = time.monotonic()
     dataset = load_training_data(data, target, task)
     features = compute_meta_features(dataset.X, dataset.y, dataset.task, seed=seed)
@@ -141,9 +143,7 @@ def add_dataset(
     if not (resume and record.n_evaluations):
         budget = time_budget * (SEARCH_SHARE if cross else 1.0)
         try:
-            searched = _search(
-                base_path, record.task.name, data, target, dataset.task, budget, n_jobs, seed
-            )
+            searched = _search(base_path, record.task.name, dataset, budget, n_jobs, seed)
         except BaseException:  # a task this call created, still without evaluations, goes
             if created:
                 _remove_if_empty(base_path, record.task.name)
@@ -173,31 +173,18 @@ def _remove_if_empty(base_path: Path, name: str) -> None:
 
 
 def _search(
-    base_path: Path,
-    name: str,
-    data: Path,
-    target: str,
-    task: str,
-    budget: float,
-    n_jobs: int | None,
-    seed: int,
+    base_path: Path, name: str, dataset: Dataset, budget: float, n_jobs: int | None, seed: int
 ) -> int:
-    from automl_cli import api
+    """Search as `automl fit --no-warm-start` does, without the refit; store every trial."""
     from automl_cli.metrics import resolve_metric
+    from automl_cli.search.options import SearchOptions
+    from automl_cli.search.session import search
     from automl_cli.space import SPACE_VERSION
 
-    options = api.FitOptions(
-        target=target,
-        task=task,
-        time_budget=budget,
-        n_jobs=n_jobs,
-        seed=seed,
-        out=None,
-        warm_start=False,
-    )
-    result = api.fit(data, options)
-    metric = resolve_metric(None, result.manifest["task"]).name
-    evaluations = [_evaluation(t, metric, SPACE_VERSION, seed) for t in result.trials]
+    metric = resolve_metric(None, dataset.task)
+    options = SearchOptions(time_budget=budget, n_jobs=n_jobs, seed=seed, warm_start=False)
+    outcome = search(dataset, metric, options)
+    evaluations = [_evaluation(t, metric.name, SPACE_VERSION, seed) for t in outcome.trials]
     with MetaBase.open(base_path) as base:
         return base.add_evaluations(name, evaluations)
 
@@ -206,10 +193,9 @@ def cross_evaluate(
     base_path: Path, name: str, dataset: Dataset, end: float, n_jobs: int | None, seed: int
 ) -> int:
     """Score on task `name` the configs the portfolio needs there; stop at monotonic `end`."""
-    from automl_cli.evaluate import Evaluator
-    from automl_cli.execute import create_executor
     from automl_cli.metrics import resolve_metric
-    from automl_cli.search import SearchState, run_search
+    from automl_cli.search.options import SearchOptions
+    from automl_cli.search.session import Search
     from automl_cli.space import SPACE_VERSION, default_configs, space_for
     from automl_cli.space.adapt import adapt_config
 
@@ -232,18 +218,15 @@ def cross_evaluate(
     left = end - time.monotonic()
     if not wanted or left <= 1.0:
         return 0
-    evaluator = Evaluator(dataset, metric, seed=seed, n_threads=1)
-    state = SearchState(started=time.monotonic(), time_budget=left)
-    limit = max(MIN_TRIAL_LIMIT, left / 2)
-    with create_executor(evaluator, n_jobs, trial_time_limit=limit) as executor:
-        run_search(
-            FixedJobs(space, list(wanted.values())),
-            executor,
-            n_workers=executor.n_workers,
-            search_end=lambda trials: end,
-            state=state,
-        )
-    evaluations = [_evaluation(t, metric.name, SPACE_VERSION, seed) for t in state.trials]
+    options = SearchOptions(
+        time_budget=left, n_jobs=n_jobs, seed=seed, trial_time_limit=max(MIN_TRIAL_LIMIT, left / 2)
+    )
+    queue = FixedJobs(space, list(wanted.values()))
+    with Search(dataset, metric, options, optimizer=queue) as scoring:
+        outcome = scoring.run(lambda trials: end)
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    evaluations = [_evaluation(t, metric.name, SPACE_VERSION, seed) for t in outcome.trials]
     with MetaBase.open(base_path) as base:
         return base.add_evaluations(name, evaluations)
 

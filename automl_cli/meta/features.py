@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from automl_cli.meta.records import TASK_TYPES
+from automl_cli.choices import TASKS
 
 FEATURES_VERSION = 1
 GROUPS = ("simple", "statistical", "information", "landmarker")
@@ -129,8 +129,8 @@ def compute_meta_features(
     class codes 0..k-1 for classification or floats for regression.
     """
     y = np.asarray(y)
-    if task not in TASK_TYPES:
-        raise ValueError(f"task must be one of {TASK_TYPES}, got {task!r}")
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if len(X) != len(y) or len(y) == 0:
         raise ValueError(f"need as many target values as rows (>0), got {len(y)} and {len(X)}")
     rng = np.random.default_rng(seed)

@@ -9,7 +9,6 @@ from typing import Any
 
 from automl_cli.bundle import library_versions as bundle_library_versions
 
-TASK_TYPES = ("binary", "multiclass", "regression")
 STATUS_OK = "ok"
 FULL_BUDGET = 1.0 - 1e-9  # a budget at least this is a run on all rows
 

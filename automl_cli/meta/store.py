@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from automl_cli.choices import TASKS
 from automl_cli.errors import MetabaseError
 from automl_cli.meta.records import (
     FULL_BUDGET,
     STATUS_OK,
-    TASK_TYPES,
     Evaluation,
     EvaluationRecord,
     ScoredConfig,
@@ -98,8 +98,8 @@ class MetaBase:
         other data is refused, because its evaluations belong to the old data; `replace=True`
         drops the old task with its evaluations instead.
         """
-        if task.task_type not in TASK_TYPES:
-            raise ValueError(f"task_type must be one of {TASK_TYPES}, got {task.task_type!r}")
+        if task.task_type not in TASKS:
+            raise ValueError(f"task_type must be one of {TASKS}, got {task.task_type!r}")
         values = [_encode(f, getattr(task, f)) for f in _TASK_FIELDS]
         now = _now()
         with self._write() as conn:

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from automl_cli.choices import DEFAULT_METRIC
 from automl_cli.errors import MetabaseError
 from automl_cli.meta.records import FULL_BUDGET
 
@@ -77,7 +78,6 @@ MAX_CONFIGS = 12
 MIN_CONFIGS = 4  # fewer transferred configs than this: the space's defaults are added
 COSTLY = 3.0  # relative cost (seconds over the task's median config's) that queues a config last
 CLASS_COST_EXPONENT = 0.5  # a booster's relative cost grows as (classes ratio) ** this
-DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
 
 
 def family(task_type: str) -> str:

@@ -20,7 +20,7 @@ import math
 from ConfigSpace import ConfigurationSpace
 
 from automl_cli.optimize.base import Config, Job, Optimizer, seeded_space, to_plain
-from automl_cli.optimize.brackets import Curve, check_fidelity, rung_budgets
+from automl_cli.optimize.brackets import Curve, rung_budgets
 from automl_cli.optimize.early_stopping import CurveStopper
 
 
@@ -38,7 +38,6 @@ class ASHA(Optimizer):
         early_stopping: bool = False,
         early_stopping_margin: float = 0.05,
     ) -> None:
-        eta = check_fidelity(min_budget, max_budget, eta)
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed)
         self.rungs = rung_budgets(self.min_budget, self.max_budget, self.eta)
         self.stopper = CurveStopper(self.max_budget, early_stopping_margin)

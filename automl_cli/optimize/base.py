@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from ConfigSpace import Configuration, ConfigurationSpace
 
+from automl_cli.fidelity import check_fidelity
+
 Config = dict[str, Any]
 
 
@@ -59,6 +61,20 @@ def seeded_space(space: ConfigurationSpace, rng: np.random.Generator) -> Configu
     return own
 
 
+def is_valid(config: Mapping[str, Any], space: ConfigurationSpace) -> bool:
+    """Whether `config` is a complete, valid config of `space`, by ConfigSpace's own check.
+
+    The one definition of validity: the configs that `SpaceEncoding.repair` + `decode` and
+    `space.adapt.SpaceAdapter` build (each valid by construction, for speed) are tested
+    against it.
+    """
+    try:
+        Configuration(space, values=dict(config)).check_valid_configuration()
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 class Optimizer(ABC):
     """Base of every strategy: job ids, the incumbent, and the warm-start queue.
 
@@ -75,10 +91,7 @@ class Optimizer(ABC):
         eta: int = 3,
         seed: int = 0,
     ) -> None:
-        if not 0 < min_budget <= max_budget:
-            raise ValueError(f"need 0 < min_budget <= max_budget, got {min_budget}, {max_budget}")
-        if isinstance(eta, bool) or int(eta) != eta or eta < 2:
-            raise ValueError(f"eta must be a whole number of at least 2, got {eta}")
+        eta = check_fidelity(min_budget, max_budget, eta)
         self.space = space
         self.min_budget = float(min_budget)
         self.max_budget = float(max_budget)
@@ -163,11 +176,8 @@ class Optimizer(ABC):
             self.warm_start(*then())
         while self._warm:
             config = self._warm.popleft()
-            try:
-                Configuration(self.space, values=config).check_valid_configuration()
-            except (ValueError, KeyError, TypeError):
-                continue
-            return config
+            if is_valid(config, self.space):
+                return config
         return None
 
     def _update_incumbent(self, job: Job, loss: float) -> None:

@@ -14,7 +14,6 @@ max_budget / eta**k that is not below min_budget.
 from __future__ import annotations
 
 import math
-import numbers
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,27 +24,6 @@ _REL_TOL = 1e-9
 
 Curve = list[tuple[float, float]]  # (budget, loss) of one config, in the order it was run
 StopRule = Callable[[Curve], bool]  # True: do not promote this config any further
-
-
-def check_fidelity(min_budget: float, max_budget: float, eta: object) -> int:
-    """Validate the multi-fidelity options; return eta as an int.
-
-    Raises ValueError with a message that names the bad option and the accepted range.
-    """
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or eta != int(eta):
-        raise ValueError(f"eta must be an integer >= 2 (the factor between rungs), got {eta!r}")
-    if eta < 2:
-        raise ValueError(f"eta must be an integer >= 2 (the factor between rungs), got {eta!r}")
-    if not (math.isfinite(min_budget) and math.isfinite(max_budget)):
-        raise ValueError(f"budgets must be finite, got {min_budget!r} and {max_budget!r}")
-    if min_budget <= 0:
-        raise ValueError(f"min_budget must be > 0 (a fraction of the rows), got {min_budget!r}")
-    if min_budget > max_budget:
-        raise ValueError(
-            f"min_budget must not exceed max_budget, got min_budget={min_budget!r} > "
-            f"max_budget={max_budget!r}"
-        )
-    return int(eta)
 
 
 def budget_ratio(min_budget: float, max_budget: float) -> float:

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ConfigSpace import Configuration, ConfigurationSpace
+from ConfigSpace import ConfigurationSpace
 from scipy.special import ndtr, ndtri
 from threadpoolctl import ThreadpoolController
 
-from automl_cli.optimize.base import Config, Observation
+from automl_cli.optimize.base import Config, Observation, is_valid
 from automl_cli.optimize.encoding import CATEGORICAL, NUMERIC, ORDINAL, SpaceEncoding
 
 
@@ -81,9 +81,7 @@ class SpaceCoder:
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray | None:
         """The row of a config, or None if the config is not valid in this space."""
-        try:
-            Configuration(self.space, values=dict(config)).check_valid_configuration()
-        except (ValueError, KeyError, TypeError):
+        if not is_valid(config, self.space):
             return None
         return self.encoding.encode([config])[0, self.columns] / self._steps
 

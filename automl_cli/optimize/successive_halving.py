@@ -22,7 +22,6 @@ from automl_cli.optimize.brackets import (
     Curve,
     StopRule,
     bracket_rungs,
-    check_fidelity,
     max_stage,
 )
 from automl_cli.optimize.early_stopping import CurveStopper
@@ -46,7 +45,6 @@ class SuccessiveHalving(Optimizer):
         seed: int = 0,
         n_configs: int | None = None,
     ) -> None:
-        eta = check_fidelity(min_budget, max_budget, eta)
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed)
         self.s_max = max_stage(self.min_budget, self.max_budget, self.eta)
         if n_configs is not None and (

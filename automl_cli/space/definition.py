@@ -42,12 +42,13 @@ from ConfigSpace import (
 from ConfigSpace.conditions import Condition
 from ConfigSpace.hyperparameters import Hyperparameter
 
+from automl_cli.choices import TASKS
+
 if TYPE_CHECKING:
     from automl_cli.data import Dataset
 
 SPACE_VERSION = "1"
 
-TASKS = ("binary", "multiclass", "regression")
 BOOSTERS = ("lightgbm", "hist_gb", "xgboost")
 FORESTS = ("random_forest", "extra_trees")
 SCALED = ("linear", "knn", "svm", "mlp")  # need imputation and scaling; may use selection

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from ConfigSpace import Configuration
 
+from automl_cli.choices import DEFAULT_METRIC
 from automl_cli.data import load_training_data
 from automl_cli.meta.features import FEATURES_VERSION, compute_meta_features
 from automl_cli.meta.fingerprint import data_fingerprint
@@ -216,7 +217,7 @@ def store_task(base: MetaBase, name: str, described: dict, losses: list[float]) 
             FEATURES_VERSION,
         )
     )
-    metric = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}[data.task]
+    metric = DEFAULT_METRIC[data.task]
     configs = default_configs(space_for(data))
     evaluations = [
         Evaluation(config, config["algorithm"], 1.0, loss, metric, SPACE_VERSION)

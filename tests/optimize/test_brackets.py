@@ -4,12 +4,12 @@ import math
 
 import pytest
 
+from automl_cli.fidelity import check_fidelity
 from automl_cli.optimize.brackets import (
     Bracket,
     Rung,
     bracket_rungs,
     budget_ratio,
-    check_fidelity,
     hyperband_brackets,
     max_stage,
     rung_budgets,
@@ -107,9 +107,9 @@ def test_bracket_index_out_of_range():
             0.5,
             0.1,
             3,
-            r"min_budget must not exceed max_budget, got min_budget=0.5 > max_budget=0.1",
+            r"min_budget must be in \(0, 0.1\] \(a fraction of the rows\), got 0.5",
         ),
-        (0.0, 1.0, 3, r"min_budget must be > 0 \(a fraction of the rows\), got 0.0"),
+        (0.0, 1.0, 3, r"min_budget must be in \(0, 1\] \(a fraction of the rows\), got 0$"),
         (math.nan, 1.0, 3, r"budgets must be finite, got nan and 1.0"),
     ],
 )

@@ -14,21 +14,16 @@ every worker busy.
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 
 from automl_cli.evaluate import TrialResult
 from automl_cli.execute import Executor
 from automl_cli.optimize import Job, Optimizer
-
-REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
-REFIT_FLOOR_SECONDS = 1.0
+from automl_cli.search.log import TrialLog
 
 
 @dataclass
@@ -55,60 +50,6 @@ def rank_trials(trials: list[TrialResult]) -> list[TrialResult]:
     """Successful trials, those at the largest budget first, each group by loss."""
     done = [t for t in trials if t.ok]
     return sorted(done, key=lambda t: (-t.budget, t.loss, t.job_id))
-
-
-class TrialLog:
-    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
-
-    A log belongs to its model. While a fit runs, an earlier log at the same path waits aside
-    (`*.previous`); once the fit has its model (`keep`), the earlier log goes. A fit that ends
-    without a model moves its own trials to `failed_path` and puts the earlier log back, so a
-    failed fit leaves the earlier model and its log as they were. The file is created with
-    the first trial: a fit that never ran one leaves no empty log.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.failed_path = path.with_suffix(".failed.jsonl") if path else None
-        self._previous = path.with_name(path.name + ".previous") if path else None
-        self._file: IO[str] | None = None
-        self._kept = False
-
-    def __enter__(self) -> TrialLog:
-        if self.path is not None and self._previous is not None and self.path.exists():
-            self.path.replace(self._previous)
-        else:
-            self._previous = None  # nothing to put back
-        return self
-
-    def write(self, result: TrialResult) -> None:
-        if self.path is None:
-            return
-        if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8")
-        self._file.write(json.dumps({"time": time.time(), **result.to_dict()}) + "\n")
-        self._file.flush()
-
-    def keep(self) -> None:
-        """The fit has its model: this log is the model's, and the earlier one goes."""
-        self._close()
-        self._kept = True
-        if self._previous is not None:
-            self._previous.unlink(missing_ok=True)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._close()
-        if self._kept or self.path is None or self.failed_path is None:
-            return
-        if self.path.exists():
-            self.path.replace(self.failed_path)
-        if self._previous is not None:
-            self._previous.replace(self.path)
-
-    def _close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
 
 def run_search(
@@ -200,9 +141,3 @@ def _sigint_sets(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
-    """Seconds to keep free for the final refit, from the incumbent's estimated refit time."""
-    wanted = estimate_seconds * REFIT_SAFETY + REFIT_FLOOR_SECONDS
-    return min(max(wanted, 0.05 * time_budget), 0.5 * time_budget)

@@ -1,0 +1,73 @@
+"""The time and fidelity arithmetic of a search: the smallest budget, the per-trial time limit,
+and when the search stops so that the refit, the model file and the workers' shutdown all end
+within the time budget.
+
+The time budget is a wall with two exceptions, both of which trade a little lateness for a
+model rather than none: while no trial has succeeded, the search may run NO_RESULT_GRACE of
+the budget past it; and when no refit fits in the time left, the last resort gets
+QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway (api._refit_best).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from automl_cli.search.loop import rank_trials
+
+if TYPE_CHECKING:
+    from automl_cli.evaluate import Evaluator, TrialResult
+
+MIN_ROWS_AT_MIN_BUDGET = 100
+DEEPEST_MIN_BUDGET = 1 / 27
+TRIAL_LIMIT_FRACTION = 0.25  # default per-trial time limit: this share of the time budget
+MIN_TRIAL_LIMIT = 10.0  # seconds; the default per-trial time limit never goes below this
+NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no trial has succeeded
+REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
+REFIT_FLOOR_SECONDS = 1.0
+QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may run late
+FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
+
+
+def auto_min_budget(n_train: int, eta: int) -> float:
+    """The smallest eta^-k (down to 1/27) that still trains on MIN_ROWS_AT_MIN_BUDGET rows."""
+    budget = 1.0
+    while (
+        budget / eta >= DEEPEST_MIN_BUDGET - 1e-12
+        and n_train * budget / eta >= MIN_ROWS_AT_MIN_BUDGET
+    ):
+        budget /= eta
+    return budget
+
+
+def default_trial_limit(time_budget: float) -> float:
+    """Seconds after which one trial is stopped when --trial-time-limit is not given."""
+    return max(MIN_TRIAL_LIMIT, TRIAL_LIMIT_FRACTION * time_budget)
+
+
+def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
+    """Seconds to keep free for the final refit, from the incumbent's estimated refit time."""
+    wanted = estimate_seconds * REFIT_SAFETY + REFIT_FLOOR_SECONDS
+    return min(max(wanted, 0.05 * time_budget), 0.5 * time_budget)
+
+
+def refit_deadline(hard_end: float) -> float:
+    """When the refit must be done: the end of the time budget, less FINISH_SECONDS."""
+    return hard_end - FINISH_SECONDS
+
+
+def search_deadline(
+    evaluator: Evaluator, hard_end: float, time_budget: float, *, keep_for_refit: bool
+) -> Callable[[list[TrialResult]], float]:
+    """When the search must stop, given the trials so far: early enough to refit the best."""
+
+    def search_end(trials: list[TrialResult]) -> float:
+        ranked = rank_trials(trials)
+        if not ranked:  # without any result there is no model: wait into the grace period
+            return hard_end + NO_RESULT_GRACE * time_budget
+        if not keep_for_refit:
+            return hard_end
+        reserve = refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+        return refit_deadline(hard_end) - reserve
+
+    return search_end
