@@ -113,6 +113,7 @@ def fit(
     options.check()
     if options.cluster is None:
         forkserver.start_early()
+    from automl_cli.baseline import keep_better_than_baseline
     from automl_cli.data import load_training_data
     from automl_cli.evaluate import Evaluator
     from automl_cli.execute import ClusterError, create_executor
@@ -185,6 +186,7 @@ def fit(
         manifest = _manifest(
             dataset, metric, evaluator, options, best, state, min_budget, warm_start()
         )
+        model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
         if options.out is not None:
             bundle.save(options.out, model, manifest)
         log.keep()
