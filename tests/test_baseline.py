@@ -140,10 +140,12 @@ def test_200_classes_of_3_rows_write_the_class_shares(tmp_path):
 
 
 def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_path):
-    # the issue's case at small scale: many noise columns, few rows, a coin-flip target
+    # the issue's case at small scale: many noise columns, few rows, a coin-flip target. Which
+    # branch runs depends on the learners' luck; with the libraries of this writing the three
+    # default configs score ROC AUC 0.498, 0.498 and 0.489, and the baseline is written
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame(rng.normal(size=(200, 300)).round(3))
-    frame.columns = [f"x{i}" for i in range(300)]
+    frame = pd.DataFrame(rng.normal(size=(200, 500)).round(3))
+    frame.columns = [f"x{i}" for i in range(500)]
     frame["y"] = np.where(rng.normal(size=200) > 0, "pos", "neg")
     frame.to_csv(tmp_path / "wide.csv", index=False)
     out = tmp_path / "model.automl"
