@@ -155,9 +155,9 @@ class Schema:
             for name, count in unreadable.items()
         ]
         more = f" and {len(named) - 10} more" if len(named) > 10 else ""
-        columns = f"{len(named)} column{'s' if len(named) > 1 else ''}"
+        columns = f"{len(named)} columns hold" if len(named) > 1 else "1 column holds"
         return (
-            f"{columns} hold values that cannot be read as the type the model was trained "
+            f"{columns} values that cannot be read as the type the model was trained "
             f"on: {', '.join(named[:10])}{more}"
         )
 

@@ -49,3 +49,7 @@ def test_the_description_names_columns_rows_and_types(schema):
         "'size' (12 rows, not numbers), 'member' (1 row, not true/false), "
         "'joined' (3 rows, not dates)"
     )
+
+
+def test_one_column_is_named_in_the_singular(schema):
+    assert schema.describe_unreadable({"size": 2}).startswith("1 column holds values")
