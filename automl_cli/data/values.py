@@ -191,14 +191,13 @@ def detect_number_format(series: pd.Series) -> tuple[str, str]:
             texts.append(text)
     fits = [
         name
-        for name in NUMBER_FORMATS
-        if texts and all(_formatted_number(text, name) is not None for text in texts)
+        for name, (pattern, _) in _FORMAT_PATTERNS.items()
+        if texts and all(pattern.fullmatch(text) for text in texts)
     ]
-    if not fits:
-        return "", ""
-    readings = [[_formatted_number(text, name) for name in fits] for text in texts]
-    differ = [text for text, values in zip(texts, readings, strict=True) if len(set(values)) > 1]
-    return fits[0], differ[0] if differ else ""
+    if len(fits) < 2:
+        return (fits[0] if fits else ""), ""
+    differ = (text for text in texts if len({_formatted_number(text, f) for f in fits}) > 1)
+    return fits[0], next(differ, "")
 
 
 def _boolean(value: Any) -> float:
