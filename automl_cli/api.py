@@ -384,7 +384,7 @@ def predict(
     loaded = bundle.load(model_path)
     manifest = loaded.manifest
     schema = Schema.from_dict(manifest["schema"])
-    frame = read_csv(data)
+    frame = read_csv(data, text_columns=schema.formatted_columns)
     X, unreadable = schema.read(frame)
     notes = list(loaded.warnings)
     if unreadable:

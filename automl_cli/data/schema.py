@@ -107,6 +107,11 @@ class Schema:
         """Model-input columns that hold category text (object dtype)."""
         return [column.name for column in self.columns if column.kind == "categorical"]
 
+    @property
+    def formatted_columns(self) -> list[str]:
+        """CSV columns of numbers written with a number format (to be read as text)."""
+        return [column.name for column in self.columns if column.number_format]
+
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Model input for raw CSV rows, exactly as at training (see `read`)."""
         return self.read(frame)[0]

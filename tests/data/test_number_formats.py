@@ -149,3 +149,16 @@ def test_an_unknown_number_format_is_refused():
     stored["columns"][0]["number_format"] = "1_234.5"
     with pytest.raises(DataError, match="re-train"):
         Schema.from_dict(stored)
+
+
+def test_predict_files_whose_values_look_plain_keep_the_trained_format(tmp_path):
+    # "1.500" in a decimal-comma column is 1500; the reader alone would take it for 1.5
+    columns = {"amount": WRITTEN["point_thousands"] * REPEAT}
+    dataset = load_training_data(_write(tmp_path, columns, sep="\t"), "y")
+    schema = dataset.schema
+    assert schema.formatted_columns == ["amount"]
+    path = _write(tmp_path, {"amount": ["1.500", "2.000", "", "3.250"]}, "new.csv", "\t")
+    assert read_csv(path)["amount"].iloc[0] == 1.5
+    X, unreadable = schema.read(read_csv(path, text_columns=schema.formatted_columns))
+    np.testing.assert_allclose(X["amount"], [1500, 2000, np.nan, 3250])
+    assert unreadable == {}
