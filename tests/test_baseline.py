@@ -164,3 +164,38 @@ def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_pa
     else:
         assert manifest["algorithm"] == "baseline" and manifest["validation_score"] == 0.5
         assert "is not better than predicting the class shares" in " ".join(done.stderr.split())
+
+
+def test_info_shows_the_baseline_beside_the_model_and_older_files_without_it():
+    from rich.console import Console
+
+    from automl_cli.report import manifest_table
+
+    manifest = {
+        "task": "binary",
+        "target": "y",
+        "classes": ["n", "p"],
+        "schema": {"columns": []},
+        "algorithm": "lightgbm",
+        "metric": "roc_auc",
+        "validation_score": 0.91,
+        "validation": "holdout of 200 rows",
+        "trial_count": 5,
+        "failed_trials": 0,
+        "created": "2026-01-01T00:00:00+00:00",
+        "libraries": {},
+        "baseline": {"strategy": "class shares", "score": 0.5, "loss": 0.5},
+    }
+
+    def shown(manifest):
+        console = Console(width=200, record=True)
+        console.print(manifest_table(manifest))
+        return " ".join(console.export_text().split())
+
+    text = shown(manifest)
+    assert "validation roc_auc" in text and "0.9100" in text
+    assert "baseline roc_auc │ 0.5000 (predicting the class shares)" in text
+    written = shown({**manifest, "algorithm": "baseline", "validation_score": 0.5})
+    assert "0.5000 (predicting the class shares, written: no model beat it)" in written
+    older = {k: v for k, v in manifest.items() if k != "baseline"}
+    assert "baseline" not in shown(older)
