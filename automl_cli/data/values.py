@@ -89,7 +89,7 @@ def _formatted_number(text: str, number_format: str) -> float | None:
     pattern, plain = _FORMAT_PATTERNS[number_format]
     if not pattern.fullmatch(text):
         return None
-    return float(text.translate(plain))
+    return _text_number(text.translate(plain))  # NaN for a number too large for a float
 
 
 def parse_number(value: Any, number_format: str = "") -> float | None:

@@ -162,3 +162,11 @@ def test_predict_files_whose_values_look_plain_keep_the_trained_format(tmp_path)
     X, unreadable = schema.read(read_csv(path, text_columns=schema.formatted_columns))
     np.testing.assert_allclose(X["amount"], [1500, 2000, np.nan, 3250])
     assert unreadable == {}
+
+
+def test_a_formatted_number_too_large_for_a_float_is_missing_not_infinite():
+    from automl_cli.data.values import parse_number
+
+    assert parse_number("1,234.5", "1,234.5") == 1234.5
+    assert np.isnan(parse_number("9" * 400 + ",5", "1.234,5"))
+    assert parse_number("1,234.5", "1.234,5") is None
