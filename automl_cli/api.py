@@ -56,6 +56,7 @@ def fit(
     options.check()
     if options.cluster is None:
         forkserver.start_early()
+    from automl_cli.baseline import keep_better_than_baseline
     from automl_cli.data import load_training_data
     from automl_cli.execute import ClusterError
     from automl_cli.metrics import resolve_metric
@@ -79,6 +80,7 @@ def fit(
             executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
         )
         manifest = _manifest(dataset, metric, options, best, search)
+        model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
         bundle.save(options.out, model, manifest)
         search.log.keep()
     if outcome.interrupted:
@@ -170,28 +172,36 @@ def _manifest(dataset, metric, options, best, search) -> dict:
     }
 
 
-def predict(model_path: str | Path, data: str | Path) -> tuple[pd.DataFrame, list[str]]:
-    """Predictions for every row of `data` (contract 2), and notes about the model file."""
-    from automl_cli.data import Schema, read_csv
+def predict(
+    model_path: str | Path, data: str | Path, strict: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
+    """Predictions for every row of `data` (contract 2), and notes about the model file and
+    the cells read as missing because they do not fit the trained type (with `strict`, such
+    cells are a DataError instead)."""
+    from automl_cli.data import DataError, Schema, read_csv
     from automl_cli.evaluate import predict_scores
 
     loaded = bundle.load(model_path)
     manifest = loaded.manifest
     schema = Schema.from_dict(manifest["schema"])
-    frame = read_csv(data)
-    X = schema.features(frame)
+    frame = read_csv(data, text_columns=schema.formatted_columns)
+    X, unreadable = schema.read(frame)
+    notes = list(loaded.warnings)
+    if unreadable:
+        problem = schema.describe_unreadable(unreadable)
+        if strict:
+            raise DataError(f"{data}: {problem}; fix those values, or drop --strict")
+        notes.append(f"{problem}; they were read as missing (--strict makes this an error)")
     task = manifest["task"]
     if task == "regression":
-        return pd.DataFrame(
-            {"prediction": predict_scores(loaded.model, X, task, 0)}
-        ), loaded.warnings
+        return pd.DataFrame({"prediction": predict_scores(loaded.model, X, task, 0)}), notes
     classes = manifest["classes"]
     proba = predict_scores(loaded.model, X, task, len(classes))
     proba = proba / proba.sum(axis=1, keepdims=True)
     columns: dict[str, Any] = {"prediction": np.asarray(classes, dtype=object)[proba.argmax(1)]}
     for k, label in enumerate(classes):
         columns[f"proba_{label}"] = proba[:, k]
-    return pd.DataFrame(columns), loaded.warnings
+    return pd.DataFrame(columns), notes
 
 
 def write_predictions(predictions: pd.DataFrame, out: str | Path) -> None:

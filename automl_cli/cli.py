@@ -155,11 +155,19 @@ def predict(
     out: Annotated[
         Path | None, typer.Option(help="Predictions CSV to write (default: print to stdout).")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse (exit 2) values that cannot be read as the trained type, such as "
+            "words in a numeric column, instead of reading them as missing with a note.",
+        ),
+    ] = False,
 ) -> None:
     """Predict every row of DATA with MODEL."""
     from automl_cli import api
 
-    predictions, notes = api.predict(model, data)
+    predictions, notes = api.predict(model, data, strict=strict)
     for note in notes:
         stderr.print(f"note: {note}")
     if out is None:

@@ -83,6 +83,7 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
             f"validation {manifest['metric']}",
             f"{_fmt(manifest['validation_score'])} ({manifest.get('validation', '')})",
         ),
+        *_baseline_row(manifest),
         ("trials", f"{manifest['trial_count']} ({manifest['failed_trials']} failed)"),
         (
             "search",
@@ -95,6 +96,20 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
     for field, value in rows:
         table.add_row(field, value)
     return table
+
+
+def _baseline_row(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """The constant predictor's validation score, beside the model's (none in older files)."""
+    baseline = manifest.get("baseline")
+    if baseline is None:
+        return []
+    written = ", written: no model beat it" if manifest["algorithm"] == "baseline" else ""
+    return [
+        (
+            f"baseline {manifest['metric']}",
+            f"{_fmt(baseline['score'])} (predicting the {baseline['strategy']}{written})",
+        )
+    ]
 
 
 class LiveProgress:

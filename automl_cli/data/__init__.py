@@ -27,6 +27,12 @@ Column types (judged on the rows whose target is present)
 - numeric: numbers, or text of which at least 95% of the present cells parse as numbers (the
   rest read as missing, with a notice). Integer columns with 3 to 10 distinct values are
   categorical instead (codes, counts of few values); two-valued integers stay numeric.
+- numeric too: text in which every present cell is a number written in one format,
+  "1,234.5" (decimal point; digits grouped in threes by commas, spaces or apostrophes) or
+  "1.234,5" (decimal comma; grouped by points, spaces or apostrophes); ungrouped values
+  ("999", "3,14") fit either. When both fit and read some value differently (every comma
+  value like "1,234"), the comma is a thousands separator, with a notice. The format is kept
+  in the schema (`Column.number_format`) for predict time; such columns are never codes or IDs.
 - datetime: timestamps, or text in which every present value is a year-first date
   (2021-03-04 or 2021/03/04, optional time and UTC offset). Expanded to float parts
   <col>__year, __month, __day, __dayofweek, plus __hour and __minute when some value has a
@@ -51,6 +57,8 @@ Target and task (`load_training_data`)
 
 Predict time (`Schema.features`): the same conversion as at training, whatever dtypes the
 reader chose for the new file; unparseable cells and unseen levels become missing.
+`Schema.read` also counts, per column, the present cells that are not of the trained kind
+(numeric, boolean, datetime), so that predict can report them or refuse them.
 
 Every problem raises `DataError` with one line naming the problem and the fix; nothing
 returns a partial result.

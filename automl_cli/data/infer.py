@@ -14,6 +14,7 @@ import pandas as pd
 from automl_cli.data.schema import DATE_PARTS, TIME_PARTS, Column, Schema
 from automl_cli.data.values import (
     boolean_tokens,
+    detect_number_format,
     format_number,
     looks_like_dates,
     parse_number,
@@ -73,6 +74,10 @@ def _type_column(
     if pd.api.types.is_bool_dtype(series.dtype) or boolean_tokens(text):
         return Column(name, "boolean"), "", []
     values, n_bad = to_number(series)
+    if n_bad:
+        number_format, example = detect_number_format(series)
+        if number_format:
+            return _type_formatted(name, number_format, example)
     if n_bad < present and n_bad <= (1 - NUMERIC_SHARE) * present:
         notes = []
         if n_bad:
@@ -85,6 +90,24 @@ def _type_column(
         timed = bool(((stamps.dt.hour != 0) | (stamps.dt.minute != 0)).any())
         return Column(name, "datetime", parts=DATE_PARTS + (TIME_PARTS if timed else ())), "", []
     return _type_categorical(name, text, [])
+
+
+def _type_formatted(
+    name: str, number_format: str, example: str
+) -> tuple[Column | None, str, list[str]]:
+    """A column of numbers written with thousands separators or a decimal comma: numeric.
+
+    Such a column is a quantity, never a row index or a few codes, so the integer rules
+    of `_type_numeric` do not apply.
+    """
+    notes = []
+    if example:
+        as_thousands = parse_number(example, number_format)
+        notes.append(
+            f"column {name!r}: values such as {example!r} read with ',' as a thousands "
+            f"separator ({format_number(as_thousands)}), not as a decimal comma"
+        )
+    return Column(name, "numeric", number_format=number_format), "", notes
 
 
 def _empty_or_constant(n_distinct: int, present: int, n_rows: int, first: str) -> str:

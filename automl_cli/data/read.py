@@ -14,6 +14,7 @@ import csv
 import re
 import warnings
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -40,16 +41,20 @@ _MAGIC = (
 )
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
+def read_csv(path: str | Path, text_columns: Collection[str] = ()) -> pd.DataFrame:
     """The raw frame of a CSV file (as the reader typed it), or a DataError naming the fix.
 
     Used at predict time; `Schema.features` turns the frame into model input whatever dtypes
     the reader chose. An encoding fallback is accepted silently here; training reports it.
+    `text_columns` are kept as text: numbers written in a format of their own ("1.500" with
+    a decimal comma is 1500, which the reader would take for 1.5).
     """
-    return read_table(path)[0]
+    return read_table(path, text_columns)[0]
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+def read_table(
+    path: str | Path, text_columns: Collection[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
     """The raw frame of a CSV file and notes on how it was read (e.g. an encoding fallback)."""
     file = Path(path)
     head = _open_head(file)
@@ -57,7 +62,8 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     separator, names, header_lines = _parse_header(file, encoding)
     if separator != ",":
         notes.append(f"{file.name}: columns are separated by {_SEPARATOR_NAMES[separator]}")
-    frame = _read_body(file, encoding, separator, names, header_lines)
+    text = set(names) & set(text_columns)
+    frame = _read_body(file, encoding, separator, names, header_lines, text)
     if frame.empty:
         raise DataError(f"{file}: has a header but no data rows; add rows below the header line")
     return frame, notes
@@ -144,7 +150,7 @@ def _parse_header(file: Path, encoding: str) -> tuple[str, list[str], int]:
 
 
 def _read_body(
-    file: Path, encoding: str, separator: str, names: list[str], header_lines: int
+    file: Path, encoding: str, separator: str, names: list[str], header_lines: int, text: set[str]
 ) -> pd.DataFrame:
     options = dict(
         sep=separator,
@@ -156,7 +162,7 @@ def _read_body(
     )
     if separator == ";":  # ';' files often use decimal commas, which only the C engine reads
         options["decimal"] = ","
-    else:
+    elif not text:  # pyarrow's engine would type text columns as numbers first ("1.500": "1.5")
         from pyarrow import ArrowException
 
         # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict. Read
@@ -172,7 +178,13 @@ def _read_body(
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
-                file, engine="c", names=names, index_col=False, low_memory=False, **options
+                file,
+                engine="c",
+                names=names,
+                index_col=False,
+                low_memory=False,
+                dtype=dict.fromkeys(text, str),
+                **options,
             )
     except pd.errors.ParserWarning:
         raise DataError(

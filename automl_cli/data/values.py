@@ -35,6 +35,26 @@ _DATE_RE = re.compile(
     r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 _INT_EXACT = 2.0**53
+# Numbers written for people, by the mark before the decimals: "1,234.5" (a decimal point,
+# digits grouped by commas, spaces or apostrophes) and "1.234,5" (a decimal comma, digits
+# grouped by points, spaces or apostrophes). Ungrouped values ("999", "3,14") fit too; one
+# value groups with one character only.
+_SPACES = " \u00a0\u202f"  # space, no-break space, narrow no-break space (French)
+NUMBER_FORMATS = {"1,234.5": (".", "," + _SPACES + "'"), "1.234,5": (",", "." + _SPACES + "'")}
+
+
+def _grouped_number(decimal: str, groups: str) -> re.Pattern[str]:
+    group = "[" + re.escape(groups) + "]"
+    return re.compile(
+        rf"[+-]?(?:\d{{1,3}}(?P<sep>{group})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)"
+        rf"(?:{re.escape(decimal)}\d+)?"
+    )
+
+
+_FORMAT_PATTERNS = {
+    name: (_grouped_number(decimal, groups), str.maketrans(decimal, ".", groups))
+    for name, (decimal, groups) in NUMBER_FORMATS.items()
+}
 
 
 def _is_missing(value: Any) -> bool:
@@ -64,14 +84,25 @@ def _text_number(text: str) -> float | None:
     return number if math.isfinite(number) else math.nan
 
 
-def parse_number(value: Any) -> float | None:
+def _formatted_number(text: str, number_format: str) -> float | None:
+    """Stripped text written in one of NUMBER_FORMATS as a float, None when it does not fit."""
+    pattern, plain = _FORMAT_PATTERNS[number_format]
+    if not pattern.fullmatch(text):
+        return None
+    return _text_number(text.translate(plain))  # NaN for a number too large for a float
+
+
+def parse_number(value: Any, number_format: str = "") -> float | None:
     """A cell as a finite float; NaN when missing; None when it is not a number.
 
-    Infinite values count as missing: no model input may hold an infinity.
+    Text is read as Python reads numbers, or in `number_format` (a key of NUMBER_FORMATS)
+    when one is given. Infinite values count as missing: no model input may hold an infinity.
     """
     if isinstance(value, str):
         text = value.strip()
-        return math.nan if text.lower() in MISSING_TOKENS else _text_number(text)
+        if text.lower() in MISSING_TOKENS:
+            return math.nan
+        return _formatted_number(text, number_format) if number_format else _text_number(text)
     if _is_missing(value):
         return math.nan
     if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
@@ -106,6 +137,17 @@ def _text(value: Any) -> Any:
     return np.nan if text.lower() in MISSING_TOKENS else text
 
 
+def is_present(series: pd.Series) -> np.ndarray:
+    """Whether each cell holds a value: not empty, not a missing marker (see MISSING_TOKENS)."""
+
+    def present(value: Any) -> bool:
+        if isinstance(value, str):
+            return value.strip().lower() not in MISSING_TOKENS
+        return not _is_missing(value)
+
+    return _map_distinct(series, present, bool)
+
+
 def to_text(series: pd.Series) -> pd.Series:
     """Each cell as canonical text (object dtype, Python str or np.nan).
 
@@ -116,18 +158,46 @@ def to_text(series: pd.Series) -> pd.Series:
     return pd.Series(_map_distinct(series, _text, object), index=series.index, dtype=object)
 
 
-def to_number(series: pd.Series) -> tuple[np.ndarray, int]:
-    """The column as float64 (NaN for missing or unparseable) and the count of unparseable cells."""
+def to_number(series: pd.Series, number_format: str = "") -> tuple[np.ndarray, int]:
+    """The column as float64 (NaN for missing or unparseable) and the count of unparseable cells.
+
+    Text cells are read as `parse_number` reads them in `number_format`.
+    """
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
         return np.where(np.isfinite(values), values, np.nan), 0
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
         return np.full(len(series), np.nan), int(series.notna().sum())
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = [parse_number(u) for u in uniques]
+    parsed = [parse_number(u, number_format) for u in uniques]
     bad = np.array([p is None for p in parsed] + [False])
     numbers = np.array([math.nan if p is None else p for p in parsed] + [math.nan])
     return numbers[codes], int(bad[codes].sum())
+
+
+def detect_number_format(series: pd.Series) -> tuple[str, str]:
+    """The key of NUMBER_FORMATS in which every present cell of a text column is a number.
+
+    Returns (format, example): format is "" when no format fits every cell; when both fit and
+    read some value differently ("1,234": 1234 or 1.234), the comma is a thousands separator
+    ("1,234.5") and `example` is such a value, for a notice; else `example` is "".
+    """
+    texts = []
+    for value in pd.unique(series.dropna()):
+        if not isinstance(value, str):
+            return "", ""
+        text = value.strip()
+        if text.lower() not in MISSING_TOKENS:
+            texts.append(text)
+    fits = [
+        name
+        for name, (pattern, _) in _FORMAT_PATTERNS.items()
+        if texts and all(pattern.fullmatch(text) for text in texts)
+    ]
+    if len(fits) < 2:
+        return (fits[0] if fits else ""), ""
+    differ = (text for text in texts if len({_formatted_number(text, f) for f in fits}) > 1)
+    return fits[0], next(differ, "")
 
 
 def _boolean(value: Any) -> float:
