@@ -13,6 +13,7 @@ import pandas as pd
 from automl_cli.data.infer import infer_schema
 from automl_cli.data.read import read_table
 from automl_cli.data.schema import Schema
+from automl_cli.data.size import is_large
 from automl_cli.data.values import parse_number, to_number, to_text
 from automl_cli.errors import DataError
 
@@ -81,7 +82,8 @@ def load_training_data(path: str | Path, target: str, task: str = "auto") -> Dat
             f"no feature columns left: all were dropped ({reasons}); "
             "add informative columns besides the target"
         )
-    X = schema.features(raw[rows])
+    compact = is_large(int(rows.sum()), len(schema.feature_names))
+    X = schema.features(raw if rows.all() else raw[rows], compact=compact)
     return Dataset(file.stem, X, y, task, schema, classes, notices)
 
 

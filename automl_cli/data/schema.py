@@ -42,21 +42,24 @@ class Column:
             return [f"{self.name}__{part}" for part in self.parts]
         return [self.name]
 
-    def convert(self, raw: pd.Series) -> dict[str, pd.Series]:
+    def convert(self, raw: pd.Series, compact: bool = False) -> dict[str, pd.Series]:
         """Raw cells of this column as model-input columns (see `Schema.features`)."""
         raw = raw.reset_index(drop=True)
+        number = "float32" if compact else "float64"
         if self.kind == "categorical":
             text = to_text(raw)
+            if compact:
+                return {self.name: pd.Series(pd.Categorical(text, categories=list(self.levels)))}
             kept = text.to_numpy(dtype=object, copy=True)
             kept[~text.isin(self.levels).to_numpy()] = np.nan
             return {self.name: pd.Series(kept, dtype=object)}
         if self.kind == "boolean":
-            return {self.name: pd.Series(to_boolean(raw), dtype="float64")}
+            return {self.name: pd.Series(to_boolean(raw), dtype=number)}
         if self.kind == "numeric":
-            return {self.name: pd.Series(to_number(raw)[0], dtype="float64")}
+            return {self.name: pd.Series(to_number(raw)[0], dtype=number)}
         stamps = to_datetime(raw).dt
         return {
-            f"{self.name}__{part}": pd.Series(getattr(stamps, _ACCESSORS[part]), dtype="float64")
+            f"{self.name}__{part}": pd.Series(getattr(stamps, _ACCESSORS[part]), dtype=number)
             for part in self.parts
         }
 
@@ -88,7 +91,7 @@ class Schema:
         """Model-input columns that hold category text (object dtype)."""
         return [column.name for column in self.columns if column.kind == "categorical"]
 
-    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def features(self, frame: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
         """Model input for raw CSV rows, exactly as at training; index 0..n-1.
 
         Every feature column must be present (else a DataError naming the missing ones);
@@ -101,6 +104,10 @@ class Schema:
         offsets converted to UTC; other text or impossible dates -> NaN parts.
         categorical: canonical text (numbers print as "3" or "2.5"); a value not among the
         training levels (unseen or rare at training) -> NaN.
+        `compact` (large tables at training, `data/size.py`) holds numbers as float32 and
+        categories as pandas categoricals over the training levels: half the memory or less,
+        for numbers that differ only past the 7th significant digit (tree learners bin them
+        or cast them to float32 anyway).
         """
         absent = [column.name for column in self.columns if column.name not in frame.columns]
         if absent:
@@ -112,7 +119,7 @@ class Schema:
             )
         parts: dict[str, pd.Series] = {}
         for column in self.columns:
-            parts.update(column.convert(frame[column.name]))
+            parts.update(column.convert(frame[column.name], compact))
         if not parts:
             return pd.DataFrame(index=pd.RangeIndex(len(frame)))
         return pd.DataFrame(parts, index=pd.RangeIndex(len(frame)))
