@@ -200,9 +200,11 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
     and a function that describes the warm start for the manifest."""
     from automl_cli.meta.warmstart import first_config
     from automl_cli.optimize import create_optimizer
+    from automl_cli.scale import optimizer_options
     from automl_cli.space import default_configs
 
-    stopping = {"early_stopping": True} if options.early_stopping else {}
+    extra = {"early_stopping": True} if options.early_stopping else {}
+    extra |= optimizer_options(options.optimizer, *dataset.X.shape)  # cheap first on large data
     try:
         optimizer = create_optimizer(
             options.optimizer,
@@ -211,7 +213,7 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
             max_budget=1.0,
             eta=options.eta,
             seed=options.seed,
-            **stopping,
+            **extra,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
