@@ -102,12 +102,11 @@ def test_fit_leaves_no_shared_data_behind(tmp_path, cli, datasets, monkeypatch):
     temporary.mkdir()
     monkeypatch.setenv("TMPDIR", str(temporary))
     data = datasets / "iris.csv"
-    done = cli("fit", data, "--target", "species", "--time-budget", "90", "--max-trials", "2",
-               "--n-jobs", "1", "--no-warm-start", "--quiet", "--out", tmp_path / "m.automl")  # fmt: skip
+    quick = ("--target", "species", "--time-budget", "90", "--max-trials", "2", "--n-jobs", "1",
+             "--no-warm-start", "--quiet")  # fmt: skip
+    done = cli("fit", data, *quick, "--out", tmp_path / "m.automl")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "m.automl").exists()
-    failed = cli("fit", data, "--target", "species", "--time-budget", "90", "--max-trials", "2",
-                 "--n-jobs", "1", "--no-warm-start", "--quiet", "--trial-memory-limit", "0.001",
-                 "--out", tmp_path / "n.automl")  # fmt: skip
+    failed = cli("fit", data, *quick, "--trial-memory-limit", "0.001", "--out", tmp_path / "n")
     assert failed.returncode == 2 and "memory limit" in failed.stderr
     assert not list(temporary.glob("automl-data-*"))

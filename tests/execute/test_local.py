@@ -114,11 +114,10 @@ def test_workers_read_one_shared_copy_removed_after_the_pool(pool):
     assert any(folder.iterdir())
     results = run_all(pool, [Job(12, config("mapped"), 1.0), Job(13, config("mapped"), 1.0)])
     assert [r.score for r in results.values()] == [1.0, 1.0]
-    with pytest.raises(KeyError):
-        with ProcessExecutor(ScriptedEvaluator(), 1) as failing:
-            folder = failing._shared.folder
-            assert folder.is_dir()
-            raise KeyError("a search that fails")
+    with pytest.raises(KeyError), ProcessExecutor(ScriptedEvaluator(), 1) as failing:
+        folder = failing._shared.folder
+        assert folder.is_dir()
+        raise KeyError("a search that fails")
     assert not folder.exists()
 
 
