@@ -200,7 +200,7 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
     and a function that describes the warm start for the manifest."""
     from automl_cli.meta.warmstart import first_config
     from automl_cli.optimize import create_optimizer
-    from automl_cli.scale import optimizer_options
+    from automl_cli.scale import cheap_first, optimizer_options
     from automl_cli.space import default_configs
 
     extra = {"early_stopping": True} if options.early_stopping else {}
@@ -218,7 +218,7 @@ def _warm_started_optimizer(dataset, space, min_budget, options, on_notice):
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not options.warm_start:
-        optimizer.warm_start(default_configs(space))
+        optimizer.warm_start(cheap_first(default_configs(space), *dataset.X.shape))
         return optimizer, lambda: {"enabled": False}
     planner = _WarmStartPlanner(dataset, space, options, on_notice)
     first = first_config(space)
@@ -249,12 +249,16 @@ class _WarmStartPlanner:
         )
         pool.shutdown(wait=False)  # its one thread ends with the plan
         self._on_notice = on_notice
+        self._shape = dataset.X.shape
         self._plan = None
 
     def plan(self):
         """The finished plan (waiting for it if need be); its notice is shown once."""
         if self._plan is None:
+            from automl_cli.scale import cheap_first
+
             self._plan = self._future.result()
+            self._plan.configs = cheap_first(self._plan.configs, *self._shape)
             self._on_notice(self._plan.notice())
         return self._plan
 

@@ -13,7 +13,7 @@ from automl_cli.data.size import LARGE_CELLS, is_large
 from automl_cli.evaluate import Evaluator
 from automl_cli.metrics import resolve_metric
 from automl_cli.optimize import create_optimizer
-from automl_cli.scale import optimizer_options
+from automl_cli.scale import cheap_first, optimizer_options
 from tests.optimize.conftest import build_tiny_space
 
 
@@ -110,3 +110,10 @@ def test_fit_leaves_no_shared_data_behind(tmp_path, cli, datasets, monkeypatch):
     failed = cli("fit", data, *quick, "--trial-memory-limit", "0.001", "--out", tmp_path / "n")
     assert failed.returncode == 2 and "memory limit" in failed.stderr
     assert not list(temporary.glob("automl-data-*"))
+
+
+def test_fast_learners_go_first_on_large_data_only():
+    configs = [{"algorithm": a} for a in ("lightgbm", "random_forest", "linear", "knn", "xgboost")]
+    assert cheap_first(configs, 1_000, 10) == configs
+    ordered = [c["algorithm"] for c in cheap_first(configs, 1_000_000, 30)]
+    assert ordered == ["lightgbm", "linear", "xgboost", "random_forest", "knn"]
