@@ -133,15 +133,11 @@ def run_fit(label: str, case: str, data: Path, budget: int, environment, folder:
     ]  # fmt: skip
     code, wall, rss, pss = measure(command, environment, folder)
     log = model.with_name(model.name + ".trials.jsonl")
-    failed = log.with_suffix(".failed.jsonl")
-    lines = (
-        (log if log.exists() else failed).read_text().splitlines()
-        if (log.exists() or failed.exists())
-        else []
-    )
+    found = [path for path in (log, log.with_suffix(".failed.jsonl")) if path.exists()]
     return Run(
-        label, case, _shown(command, folder), code, round(wall, 1), round(rss), round(pss),
-        trials=len(lines), model_written=model.exists(), load_average=os.getloadavg()[0],
+        label, case, _shown(command, folder, data.parent), code, round(wall, 1),
+        round(rss), round(pss), trials=len(found[0].read_text().splitlines()) if found else 0,
+        model_written=model.exists(), load_average=os.getloadavg()[0],
     )  # fmt: skip
 
 
@@ -151,15 +147,17 @@ def run_predict(label: str, data: Path, model: Path, environment, folder: Path) 
                str(out)]  # fmt: skip
     code, wall, rss, pss = measure(command, environment, folder)
     return Run(
-        label, "predict_1m", _shown(command, folder), code, round(wall, 1), round(rss),
-        round(pss), load_average=os.getloadavg()[0],
+        label, "predict_1m", _shown(command, folder, data.parent), code, round(wall, 1),
+        round(rss), round(pss), load_average=os.getloadavg()[0],
     )  # fmt: skip
 
 
-def _shown(command: list[str], folder: Path) -> str:
-    """The command as a user would type it: `automl ...`, with the temporary folder hidden."""
+def _shown(command: list[str], *folders: Path) -> str:
+    """The command as a user would type it: `automl ...`, with the folders left out."""
     words = ["automl", *command[3:]]
-    return " ".join(w.replace(str(folder) + "/", "") for w in words)
+    for folder in folders:
+        words = [word.replace(str(folder) + "/", "") for word in words]
+    return " ".join(words)
 
 
 def main() -> None:
