@@ -63,13 +63,12 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _worker_main(
-    conn: Connection, shared: SharedEvaluator, n_threads: int, memory_limit_mb: float | None
-) -> None:
+def _worker_main(conn: Connection, shared: SharedEvaluator, n_threads: int) -> None:
     """Serve trials until told to stop; Ctrl-C belongs to the parent.
 
     Says "ready" once set up, so that the parent measures the worker's own footprint only
-    then; each trial or refit runs under the hard memory cap (`memory.hard_cap`).
+    then; each trial or refit runs under the hard memory cap (`memory.hard_cap`) of the limit
+    that comes with it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
@@ -87,7 +86,7 @@ def _worker_main(
             return
         if message is None:
             return
-        kind, payload = message
+        kind, payload, memory_limit_mb = message
         if kind == "trial":
             conn.send(memory.capped_trial(evaluator, payload, memory_limit_mb))
         elif kind == "refit":
@@ -149,7 +148,7 @@ class ProcessExecutor:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child_end, self._shared.evaluator, self._n_threads, self.memory_limit_mb),
+            args=(child_end, self._shared.evaluator, self._n_threads),
             daemon=True,
         )
         with _children_allowed(), forkserver.worker_environment():
@@ -174,7 +173,7 @@ class ProcessExecutor:
                 raise RuntimeError(f"a trial process {died} while starting") from None
             worker.ready = True
         worker.footprint_mb = memory.private_mb(worker.process.pid)
-        worker.conn.send(message)
+        worker.conn.send((*message, self.memory_limit_mb))
 
     @property
     def free(self) -> int:
