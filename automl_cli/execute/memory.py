@@ -54,21 +54,11 @@ def _private_bytes(process: psutil.Process) -> int:
     return max(0, info.rss - getattr(info, "shared", 0))
 
 
-def can_cap() -> bool:
-    """Whether this platform enforces RLIMIT_DATA on every allocation (Linux 4.7 and later)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import resource
-
-        resource.getrlimit(resource.RLIMIT_DATA)
-    except (ImportError, AttributeError, OSError, ValueError):
-        return False
-    return _data_segment_bytes() is not None
-
-
 def _data_segment_bytes() -> int | None:
-    """This process's data segment (VmData: heap and private writable mappings), in bytes."""
+    """This process's data segment (VmData: heap and private writable mappings), in bytes;
+    None where /proc does not say (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -81,17 +71,22 @@ def _data_segment_bytes() -> int | None:
 
 @contextlib.contextmanager
 def hard_cap(limit_mb: float | None) -> Iterator[None]:
-    """Allocations of more than `limit_mb` beyond what this process holds now fail inside."""
-    if limit_mb is None or not can_cap():
+    """Allocations of more than `limit_mb` beyond what this process holds now fail inside.
+
+    RLIMIT_DATA covers every private allocation from Linux 4.7 on (older kernels: only the
+    heap, and the polling covers the rest). A lower limit set by the user is kept.
+    """
+    start = _data_segment_bytes() if limit_mb is not None else None
+    if start is None:
         yield
         return
     import resource
 
-    start = _data_segment_bytes()
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    cap = int(start + limit_mb * 2**20) if start is not None else resource.RLIM_INFINITY
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
+    cap = int(start + limit_mb * 2**20)
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            cap = min(cap, bound)
     resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
     try:
         yield
