@@ -162,16 +162,23 @@ class ProcessExecutor:
         worker.process, worker.conn = fresh.process, fresh.conn
         worker.job, worker.deadline, worker.ready = None, math.inf, False
 
-    def _send(self, worker: _Worker, message: tuple[str, Any]) -> None:
-        """Give an idle worker its next task, noting its own footprint as the task starts."""
-        if not worker.ready:
+    def _ready(self, worker: _Worker, wait_seconds: float) -> bool:
+        """Whether the worker is set up (its "ready" came) within `wait_seconds`; one that dies
+        while starting is replaced, once."""
+        for _ in range(2):
+            if worker.ready:
+                return True
+            if not worker.conn.poll(None if math.isinf(wait_seconds) else wait_seconds):
+                return False
             try:
-                worker.conn.recv()  # "ready": set up, its footprint is its own from here on
+                worker.conn.recv()
+                worker.ready = True
             except (EOFError, OSError):
-                died = _death(worker.process)
                 self._replace(worker)
-                raise RuntimeError(f"a trial process {died} while starting") from None
-            worker.ready = True
+        return worker.ready
+
+    def _send(self, worker: _Worker, message: tuple[str, Any]) -> None:
+        """Give a ready, idle worker its next task, noting its own footprint as it starts."""
         worker.footprint_mb = memory.private_mb(worker.process.pid)
         worker.conn.send((*message, self.memory_limit_mb))
 
@@ -187,10 +194,12 @@ class ProcessExecutor:
     def submit(self, job: Job, time_limit: float = math.inf) -> None:
         """Start `job` on a free worker; it is stopped after min(limit, trial limit) seconds."""
         worker = next(w for w in self._workers if w.job is None)
-        self._send(worker, ("trial", (job.id, job.config, job.budget)))
-        worker.job = job
-        worker.started = time.monotonic()
-        worker.deadline = worker.started + min(time_limit, self.trial_time_limit)
+        limit = min(time_limit, self.trial_time_limit)
+        started = time.monotonic()
+        if self._ready(worker, limit):  # else the trial is stopped as past its time limit
+            self._send(worker, ("trial", (job.id, job.config, job.budget)))
+            started = time.monotonic()
+        worker.job, worker.started, worker.deadline = job, started, started + limit
 
     def collect(self, timeout: float) -> list[TrialResult]:
         """Results that arrive within `timeout` seconds (all that are ready, at least none)."""
@@ -200,7 +209,9 @@ class ProcessExecutor:
             return []
         now = time.monotonic()
         wait_for = max(0.0, min(timeout, POLL_SECONDS, min(w.deadline for w in busy) - now))
-        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for))
+        # a worker still starting has no task yet: its pipe would only say "ready"
+        pipes = [w.conn for w in busy if w.ready]
+        ready = set(wait(pipes + [w.process.sentinel for w in busy], wait_for))
         results = []
         for worker in busy:
             if worker.conn in ready or worker.process.sentinel in ready:
@@ -212,6 +223,8 @@ class ProcessExecutor:
         job = worker.job
         assert job is not None
         try:
+            if not worker.ready:  # died before it was set up
+                raise EOFError
             result = worker.conn.recv()
         except (EOFError, OSError):
             seconds = time.monotonic() - worker.started
@@ -262,6 +275,9 @@ class ProcessExecutor:
         RefitError if it fails, dies, or runs past either limit.
         """
         worker = next(w for w in self._workers if w.job is None)
+        if not self._ready(worker, max(0.0, time_limit)):
+            self._replace(worker)
+            raise RefitError("the refit's process did not start within its time limit")
         self._send(worker, ("refit", (config, n_threads)))
         worker.started = time.monotonic()
         worker.deadline = worker.started + max(0.0, time_limit)
