@@ -97,9 +97,17 @@ def test_a_model_fitted_on_compact_types_predicts_the_same(tmp_path, algorithm):
 
 
 def test_fit_leaves_no_shared_data_behind(tmp_path, cli, datasets, monkeypatch):
-    """The folder the workers map the data from goes with the fit, also when the fit fails."""
+    """The folder the workers map the data from goes with the fit, also when the fit fails;
+    one left by a run that was killed outright goes with the next run, a live run's stays."""
+    import os
+
     temporary = tmp_path / "tmp"
     temporary.mkdir()
+    orphan = temporary / "automl-data-999999999-x1"  # beyond any process id: a dead run
+    live = temporary / f"automl-data-{os.getpid()}-x2"
+    for folder in (orphan, live):
+        folder.mkdir()
+        (folder / "evaluator.joblib").write_bytes(b"data")
     monkeypatch.setenv("TMPDIR", str(temporary))
     data = datasets / "iris.csv"
     quick = ("--target", "species", "--time-budget", "90", "--max-trials", "2", "--n-jobs", "1",
@@ -109,7 +117,7 @@ def test_fit_leaves_no_shared_data_behind(tmp_path, cli, datasets, monkeypatch):
     assert (tmp_path / "m.automl").exists()
     failed = cli("fit", data, *quick, "--trial-memory-limit", "0.001", "--out", tmp_path / "n")
     assert failed.returncode == 2 and "memory limit" in failed.stderr
-    assert not list(temporary.glob("automl-data-*"))
+    assert list(temporary.glob("automl-data-*")) == [live]
 
 
 def test_fast_learners_go_first_on_large_data_only():

@@ -6,17 +6,22 @@ worker maps that file read-only (`joblib.load(mmap_mode="r")`): its pages are sh
 the page cache, so n workers cost one copy of the data, not n, and a replacement worker starts
 without the data being pickled and sent again. Float and category-code blocks are mapped;
 text (object) columns, only on small tables (`data/size.py`), are read into each worker.
-The folder is removed when the pool closes, whether the search succeeded or not.
+The folder is removed when the pool closes, whether the search succeeded or not; the folder
+of a run that was killed outright (SIGKILL) is removed by the next run on the machine, which
+finds it by the dead process id in its name.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from automl_cli.evaluate import Evaluator
+
+PREFIX = "automl-data-"  # then the owning process id, a dash and a random part
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ class SharedFolder:
     def __init__(self, evaluator: Evaluator) -> None:
         import joblib
 
-        self.folder = Path(tempfile.mkdtemp(prefix="automl-data-"))
+        _remove_orphans()
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         try:
             path = self.folder / "evaluator.joblib"
             joblib.dump(evaluator, path)
@@ -48,3 +54,13 @@ class SharedFolder:
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove_orphans() -> None:
+    """Remove the shared folders of runs whose process is gone (killed before it could)."""
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        owner = folder.name[len(PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
