@@ -55,27 +55,31 @@ class Column:
             return [f"{self.name}__{part}" for part in self.parts]
         return [self.name]
 
-    def convert(self, raw: pd.Series) -> tuple[dict[str, pd.Series], int]:
-        """Raw cells of this column as model-input columns (see `Schema.features`), and how
+    def convert(self, raw: pd.Series, compact: bool = False) -> tuple[dict[str, pd.Series], int]:
+        """Raw cells of this column as model-input columns (see `Schema.read`), and how
         many present cells could not be read as this kind (categorical: always 0, since an
         unseen level is a value the model handles, not a misread one)."""
         raw = raw.reset_index(drop=True)
+        number = "float32" if compact else "float64"
         if self.kind == "categorical":
             text = to_text(raw)
+            if compact:
+                categories = pd.Categorical(text, categories=list(self.levels))
+                return {self.name: pd.Series(categories)}, 0
             kept = text.to_numpy(dtype=object, copy=True)
             kept[~text.isin(self.levels).to_numpy()] = np.nan
             return {self.name: pd.Series(kept, dtype=object)}, 0
         if self.kind == "boolean":
             values = to_boolean(raw)
             unreadable = int((np.isnan(values) & is_present(raw)).sum())
-            return {self.name: pd.Series(values, dtype="float64")}, unreadable
+            return {self.name: pd.Series(values, dtype=number)}, unreadable
         if self.kind == "numeric":
             values, unreadable = to_number(raw, self.number_format)
-            return {self.name: pd.Series(values, dtype="float64")}, unreadable
+            return {self.name: pd.Series(values, dtype=number)}, unreadable
         stamps = to_datetime(raw)
         unreadable = int((stamps.isna().to_numpy() & is_present(raw)).sum())
         return {
-            f"{self.name}__{part}": pd.Series(getattr(stamps.dt, _ACCESSORS[part]), dtype="float64")
+            f"{self.name}__{part}": pd.Series(getattr(stamps.dt, _ACCESSORS[part]), dtype=number)
             for part in self.parts
         }, unreadable
 
@@ -112,11 +116,13 @@ class Schema:
         """CSV columns of numbers written with a number format (to be read as text)."""
         return [column.name for column in self.columns if column.number_format]
 
-    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def features(self, frame: pd.DataFrame, *, compact: bool = False) -> pd.DataFrame:
         """Model input for raw CSV rows, exactly as at training (see `read`)."""
-        return self.read(frame)[0]
+        return self.read(frame, compact=compact)[0]
 
-    def read(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    def read(
+        self, frame: pd.DataFrame, *, compact: bool = False
+    ) -> tuple[pd.DataFrame, dict[str, int]]:
         """Model input for raw CSV rows, exactly as at training; index 0..n-1; and per column,
         the count of present cells that could not be read as its kind (only counts above 0).
 
@@ -131,6 +137,10 @@ class Schema:
         offsets converted to UTC; other text or impossible dates -> NaN parts.
         categorical: canonical text (numbers print as "3" or "2.5"); a value not among the
         training levels (unseen or rare at training) -> NaN.
+        `compact` (large tables at training, `data/size.py`) holds numbers as float32 and
+        categories as pandas categoricals over the training levels: half the memory or less,
+        for numbers that differ only past the 7th significant digit (tree learners bin them
+        or cast them to float32 anyway).
         """
         absent = [column.name for column in self.columns if column.name not in frame.columns]
         if absent:
@@ -143,7 +153,7 @@ class Schema:
         parts: dict[str, pd.Series] = {}
         unreadable: dict[str, int] = {}
         for column in self.columns:
-            converted, count = column.convert(frame[column.name])
+            converted, count = column.convert(frame[column.name], compact)
             parts.update(converted)
             if count:
                 unreadable[column.name] = count

@@ -1,10 +1,12 @@
 """Trials in local worker processes, with hard per-trial limits.
 
-Each worker is a process that receives the evaluator (and so the data) once, when it starts,
-and then runs one trial at a time. The parent keeps the clock: a trial past its time limit or
-memory limit is stopped by killing its worker, which is replaced by a fresh one; a worker that
-dies on its own (a segfault, an out-of-memory kill, `os.abort()`) becomes a failed trial. So no
-trial can hang the search or take the run down with it.
+Each worker maps the evaluator (and so the data) from one shared file when it starts
+(`shared.py`: one copy of the data for all workers), and then runs one trial at a time. The
+parent keeps the clock: a trial past its time limit or memory limit is stopped by killing its
+worker, which is replaced by a fresh one; a worker that dies on its own (a segfault, an
+out-of-memory kill, `os.abort()`) becomes a failed trial. So no trial can hang the search or
+take the run down with it. The memory limit counts what a trial adds to its worker, capped
+hard inside the worker where the platform allows it (`memory.py`).
 
 Workers fork from a forkserver that has imported the libraries once, so a replacement starts
 in milliseconds. Every worker caps its BLAS / OpenMP threads at `n_threads`, and the models
@@ -31,7 +33,9 @@ import psutil
 
 from automl_cli import forkserver
 from automl_cli.evaluate import Evaluator, TrialResult
+from automl_cli.execute import memory
 from automl_cli.execute.base import POLL_SECONDS, RefitError, failed_result
+from automl_cli.execute.shared import SharedEvaluator, SharedFolder
 from automl_cli.optimize import Job
 
 
@@ -42,6 +46,8 @@ class _Worker:
     job: Job | None = None
     started: float = 0.0
     deadline: float = math.inf
+    ready: bool = False  # the worker said its set-up is done
+    footprint_mb: float = 0.0  # its private memory when its current task started
 
 
 def _exit_with_parent() -> None:
@@ -57,8 +63,13 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None:
-    """Serve trials until told to stop; Ctrl-C belongs to the parent."""
+def _worker_main(conn: Connection, shared: SharedEvaluator, n_threads: int) -> None:
+    """Serve trials until told to stop; Ctrl-C belongs to the parent.
+
+    Says "ready" once set up, so that the parent measures the worker's own footprint only
+    then; each trial or refit runs under the hard memory cap (`memory.hard_cap`) of the limit
+    that comes with it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     import lightgbm  # noqa: F401  (load the native libraries before capping their threads)
@@ -66,6 +77,8 @@ def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None
     from threadpoolctl import threadpool_limits
 
     limits = threadpool_limits(limits=n_threads)  # noqa: F841  (kept for the worker's lifetime)
+    evaluator = shared.load()
+    conn.send("ready")
     while True:
         try:
             message = conn.recv()
@@ -73,14 +86,15 @@ def _worker_main(conn: Connection, evaluator: Evaluator, n_threads: int) -> None
             return
         if message is None:
             return
-        kind, payload = message
+        kind, payload, memory_limit_mb = message
         if kind == "trial":
-            conn.send(evaluator.evaluate(*payload))
+            conn.send(memory.capped_trial(evaluator, payload, memory_limit_mb))
         elif kind == "refit":
             config, threads = payload
             try:
                 with threadpool_limits(limits=threads):
-                    conn.send(("ok", evaluator.fit_final(config, threads)))
+                    model = memory.capped_refit(evaluator, config, threads, memory_limit_mb)
+                conn.send(("ok", model))
             except Exception as error:  # reported to the parent, which decides
                 conn.send(("error", f"{type(error).__name__}: {error}"))
 
@@ -116,19 +130,25 @@ class ProcessExecutor:
         memory_limit_mb: float | None = None,
     ) -> None:
         self._context = forkserver.context()
-        self._evaluator = evaluator
         self._n_threads = n_threads
         self.n_workers = n_workers
         self.trial_time_limit = trial_time_limit
         self.memory_limit_mb = memory_limit_mb
-        self._workers = [self._start_worker() for _ in range(n_workers)]
+        self._shared = SharedFolder(evaluator)
+        self._workers: list[_Worker] = []
+        try:
+            for _ in range(n_workers):
+                self._workers.append(self._start_worker())
+        except BaseException:
+            self.close()
+            raise
 
     # -- pool ---------------------------------------------------------------------------------
     def _start_worker(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child_end, self._evaluator, self._n_threads),
+            args=(child_end, self._shared.evaluator, self._n_threads),
             daemon=True,
         )
         with _children_allowed(), forkserver.worker_environment():
@@ -140,7 +160,27 @@ class ProcessExecutor:
         _kill(worker)
         fresh = self._start_worker()
         worker.process, worker.conn = fresh.process, fresh.conn
-        worker.job, worker.deadline = None, math.inf
+        worker.job, worker.deadline, worker.ready = None, math.inf, False
+
+    def _ready(self, worker: _Worker, wait_seconds: float) -> bool:
+        """Whether the worker is set up (its "ready" came) within `wait_seconds`; one that dies
+        while starting is replaced, once."""
+        for _ in range(2):
+            if worker.ready:
+                return True
+            if not worker.conn.poll(None if math.isinf(wait_seconds) else wait_seconds):
+                return False
+            try:
+                worker.conn.recv()
+                worker.ready = True
+            except (EOFError, OSError):
+                self._replace(worker)
+        return worker.ready
+
+    def _send(self, worker: _Worker, message: tuple[str, Any]) -> None:
+        """Give a ready, idle worker its next task, noting its own footprint as it starts."""
+        worker.footprint_mb = memory.private_mb(worker.process.pid)
+        worker.conn.send((*message, self.memory_limit_mb))
 
     @property
     def free(self) -> int:
@@ -154,10 +194,12 @@ class ProcessExecutor:
     def submit(self, job: Job, time_limit: float = math.inf) -> None:
         """Start `job` on a free worker; it is stopped after min(limit, trial limit) seconds."""
         worker = next(w for w in self._workers if w.job is None)
-        worker.conn.send(("trial", (job.id, job.config, job.budget)))
-        worker.job = job
-        worker.started = time.monotonic()
-        worker.deadline = worker.started + min(time_limit, self.trial_time_limit)
+        limit = min(time_limit, self.trial_time_limit)
+        started = time.monotonic()
+        if self._ready(worker, limit):  # else the trial is stopped as past its time limit
+            self._send(worker, ("trial", (job.id, job.config, job.budget)))
+            started = time.monotonic()
+        worker.job, worker.started, worker.deadline = job, started, started + limit
 
     def collect(self, timeout: float) -> list[TrialResult]:
         """Results that arrive within `timeout` seconds (all that are ready, at least none)."""
@@ -167,7 +209,9 @@ class ProcessExecutor:
             return []
         now = time.monotonic()
         wait_for = max(0.0, min(timeout, POLL_SECONDS, min(w.deadline for w in busy) - now))
-        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for))
+        # a worker still starting has no task yet: its pipe would only say "ready"
+        pipes = [w.conn for w in busy if w.ready]
+        ready = set(wait(pipes + [w.process.sentinel for w in busy], wait_for))
         results = []
         for worker in busy:
             if worker.conn in ready or worker.process.sentinel in ready:
@@ -179,6 +223,8 @@ class ProcessExecutor:
         job = worker.job
         assert job is not None
         try:
+            if not worker.ready:  # died before it was set up
+                raise EOFError
             result = worker.conn.recv()
         except (EOFError, OSError):
             seconds = time.monotonic() - worker.started
@@ -193,10 +239,10 @@ class ProcessExecutor:
         if now >= worker.deadline:
             return "timeout", f"stopped after {now - worker.started:.1f} s (time limit)"
         if self.memory_limit_mb is not None:
-            used = _memory_mb(worker.process.pid)
-            if used > self.memory_limit_mb:
-                return "memory", (
-                    f"stopped at {used:.0f} MB (memory limit {self.memory_limit_mb:.0f} MB)"
+            added = memory.private_mb(worker.process.pid) - worker.footprint_mb
+            if added > self.memory_limit_mb:
+                return "memory", memory.limit_message(
+                    added, worker.footprint_mb, self.memory_limit_mb
                 )
         return None
 
@@ -229,7 +275,10 @@ class ProcessExecutor:
         RefitError if it fails, dies, or runs past either limit.
         """
         worker = next(w for w in self._workers if w.job is None)
-        worker.conn.send(("refit", (config, n_threads)))
+        if not self._ready(worker, max(0.0, time_limit)):
+            self._replace(worker)
+            raise RefitError("the refit's process did not start within its time limit")
+        self._send(worker, ("refit", (config, n_threads)))
         worker.started = time.monotonic()
         worker.deadline = worker.started + max(0.0, time_limit)
         while not worker.conn.poll(POLL_SECONDS):
@@ -249,14 +298,18 @@ class ProcessExecutor:
         return payload
 
     def close(self) -> None:
-        for worker in self._workers:
-            if worker.job is None:
-                with contextlib.suppress(OSError):
-                    worker.conn.send(None)
-        deadline = time.monotonic() + 2.0
-        for worker in self._workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            _kill(worker)
+        """Stop the workers, then remove the shared data they mapped."""
+        try:
+            for worker in self._workers:
+                if worker.job is None:
+                    with contextlib.suppress(OSError):
+                        worker.conn.send(None)
+            deadline = time.monotonic() + 2.0
+            for worker in self._workers:
+                worker.process.join(max(0.0, deadline - time.monotonic()))
+                _kill(worker)
+        finally:
+            self._shared.close()
 
     def __enter__(self) -> ProcessExecutor:
         return self
@@ -286,14 +339,3 @@ def _death(process: Any) -> str:
         with contextlib.suppress(ValueError):
             return f"was killed by {signal.Signals(-code).name}"
     return f"died (exit code {code})"
-
-
-def _memory_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (0 if it is gone)."""
-    try:
-        process = psutil.Process(pid)
-        rss = process.memory_info().rss
-        rss += sum(c.memory_info().rss for c in process.children(recursive=True))
-    except psutil.Error:
-        return 0.0
-    return rss / 2**20

@@ -16,7 +16,9 @@ def data_fingerprint(X: pd.DataFrame, y: np.ndarray) -> str:
     Order-insensitive on purpose: a shuffled or column-reordered export of the same table is
     the same task. Each row (features and target) is hashed with pandas' fixed-key row hash;
     the sorted row hashes, the column names and kinds (numeric or not) and the target's kind
-    (class codes or floats) feed the digest. Numeric columns are compared as float64.
+    (class codes or floats) feed the digest. Numeric columns are compared as float64, or as
+    float32 when held so (large tables, `data/size.py`): a float64 copy of those would double
+    the memory of the run while it is hashed.
     """
     columns: dict[str, Any] = {}
     kinds = []
@@ -25,7 +27,7 @@ def data_fingerprint(X: pd.DataFrame, y: np.ndarray) -> str:
         numeric = pd.api.types.is_numeric_dtype(column.dtype)
         kinds.append([str(name), "numeric" if numeric else "text"])
         columns[f"c{position}"] = (
-            column.to_numpy(dtype=np.float64, na_value=np.nan)
+            column.to_numpy(dtype=_hashed_float(column.dtype), na_value=np.nan)
             if numeric
             else column.astype(object).to_numpy()
         )
@@ -37,3 +39,7 @@ def data_fingerprint(X: pd.DataFrame, y: np.ndarray) -> str:
     digest = sha256(json.dumps([kinds, target_kind, len(frame)]).encode())
     digest.update(row_hashes.astype("<u8").tobytes())
     return digest.hexdigest()
+
+
+def _hashed_float(dtype: Any) -> type:
+    return np.float32 if dtype == np.float32 else np.float64

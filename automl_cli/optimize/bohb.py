@@ -56,6 +56,7 @@ class BOHB(Hyperband):
         min_points_in_model: int | None = None,
         early_stopping: bool = False,
         early_stopping_margin: float = 0.05,
+        warm_full_budget: bool = True,
     ) -> None:
         super().__init__(
             space,
@@ -65,6 +66,7 @@ class BOHB(Hyperband):
             seed=seed,
             early_stopping=early_stopping,
             early_stopping_margin=early_stopping_margin,
+            warm_full_budget=warm_full_budget,
         )
         _check_fraction("random_fraction", random_fraction, open_low=False)
         _check_fraction("top_fraction", top_fraction, open_low=True)

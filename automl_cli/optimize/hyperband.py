@@ -11,7 +11,10 @@ space's default portfolio) are known to do well, so screening them on a sliver o
 would only add noise. When there are some, the cycle begins with bracket s = 0 (its s_max + 1
 configs run straight at max_budget) and then goes on s_max, ..., 0 as usual; the warm configs
 left over fill the next bracket's first rung. The search thus has a full-budget incumbent from
-its first trials on, as auto-sklearn's meta-learned configs do.
+its first trials on, as auto-sklearn's meta-learned configs do. With `warm_full_budget=False`
+(what `automl fit` asks on large data, where one trial on all rows can take a large part of
+the time budget) the cycle starts at s_max as usual and the warm configs fill its first rung,
+so the first trials are the cheapest.
 
 Parallelism (as in HpBandSter): each bracket is synchronous, but when every open bracket waits
 for results and a worker is free, the next bracket starts. So `ask()` never returns None;
@@ -32,7 +35,8 @@ class Hyperband(SuccessiveHalving):
     """Hyperband's bracket cycle over random configs.
 
     Options: min_budget, max_budget, eta, seed, early_stopping and early_stopping_margin
-    (the learning-curve rule of `early_stopping.py`, applied when a stage advances).
+    (the learning-curve rule of `early_stopping.py`, applied when a stage advances), and
+    warm_full_budget (True: warm configs first run at max_budget, see the module docstring).
     """
 
     def __init__(
@@ -45,6 +49,7 @@ class Hyperband(SuccessiveHalving):
         seed: int = 0,
         early_stopping: bool = False,
         early_stopping_margin: float = 0.05,
+        warm_full_budget: bool = True,
     ) -> None:
         super().__init__(
             space,
@@ -56,9 +61,10 @@ class Hyperband(SuccessiveHalving):
         stopper = CurveStopper(self.max_budget, early_stopping_margin)
         self.stopper = stopper if early_stopping else None
         self._bracket_offset = 0  # 1 when a full-budget bracket for warm configs came first
+        self.warm_full_budget = bool(warm_full_budget)
 
     def _next_bracket(self) -> Bracket:
-        if not self.brackets and self._warm:
+        if not self.brackets and self._warm and self.warm_full_budget:
             self._bracket_offset = 1
         s = self.s_max - (len(self.brackets) - self._bracket_offset) % (self.s_max + 1)
         rungs = bracket_rungs(s, self.min_budget, self.max_budget, self.eta)

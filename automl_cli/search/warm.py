@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from automl_cli.errors import UsageError
 from automl_cli.meta.warmstart import WarmStartPlan, first_config, plan_warm_start
 from automl_cli.optimize import Optimizer, create_optimizer
+from automl_cli.scale import cheap_first, optimizer_options
 from automl_cli.space import default_configs
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def warm_started_optimizer(
 ) -> tuple[Optimizer, Callable[[], dict[str, Any]]]:
     """The chosen strategy with its first configs from the knowledge base (or the defaults),
     and a function that describes the warm start for the manifest."""
-    stopping = {"early_stopping": True} if options.early_stopping else {}
+    extra = {"early_stopping": True} if options.early_stopping else {}
+    extra |= optimizer_options(options.optimizer, *dataset.X.shape)  # cheap first on large data
     try:
         optimizer = create_optimizer(
             options.optimizer,
@@ -36,12 +38,12 @@ def warm_started_optimizer(
             max_budget=1.0,
             eta=options.eta,
             seed=options.seed,
-            **stopping,
+            **extra,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
     if not options.warm_start:
-        optimizer.warm_start(default_configs(space))
+        optimizer.warm_start(cheap_first(default_configs(space), *dataset.X.shape))
         return optimizer, lambda: {"enabled": False}
     planner = WarmStartPlanner(dataset, space, options, on_notice)
     first = first_config(space)
@@ -74,12 +76,14 @@ class WarmStartPlanner:
         )
         pool.shutdown(wait=False)  # its one thread ends with the plan
         self._on_notice = on_notice
+        self._shape = dataset.X.shape
         self._plan: WarmStartPlan | None = None
 
     def plan(self) -> WarmStartPlan:
         """The finished plan (waiting for it if need be); its notice is shown once."""
         if self._plan is None:
             self._plan = self._future.result()
+            self._plan.configs = cheap_first(self._plan.configs, *self._shape)
             self._on_notice(self._plan.notice())
         return self._plan
 

@@ -70,10 +70,16 @@ class ScriptedEvaluator:
 
     n_threads = 1
 
+    def __init__(self) -> None:
+        self.data = np.arange(1000.0)  # what the "mapped" action checks
+
     def evaluate(self, job_id: int, config: dict[str, Any], budget: float) -> TrialResult:
         started = time.perf_counter()
         try:
-            score = _act(config)
+            if config["action"] == "mapped":  # 1: the worker reads the shared, read-only copy
+                score = float(isinstance(self.data, np.memmap) and not self.data.flags.writeable)
+            else:
+                score = _act(config)
         except ValueError as error:
             return TrialResult(
                 job_id, config, budget, float("inf"), float("nan"), "failed", error=str(error)

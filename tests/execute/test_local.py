@@ -87,11 +87,36 @@ def test_trial_past_its_memory_limit_is_stopped(pool):
     finally:
         pool.trial_time_limit = TIME_LIMIT
     result = results[10]
-    assert result.status == "memory"
-    assert f"(memory limit {MEMORY_LIMIT_MB:.0f} MB)" in result.error
-    used = float(result.error.split("stopped at ")[1].split(" MB")[0])
-    assert MEMORY_LIMIT_MB < used < 3000  # stopped past the limit, before it had all it asked
+    assert result.status == "memory" and not result.ok and math.isinf(result.loss)
+    assert f"memory limit of {MEMORY_LIMIT_MB:.0f} MB" in result.error
+    footprint = float(result.error.split("worker's own ")[1].split(" MB")[0])
+    assert footprint > 0  # the worker's own memory is shown, and not counted
     assert run_all(pool, [Job(11, config("ok"), 1.0)])[11].ok
+
+
+def test_memory_limit_counts_what_the_trial_adds_not_the_worker():
+    """A limit below the worker's own footprint (libraries, data) still lets small trials run;
+    one that allocates past it is stopped."""
+    with ProcessExecutor(ScriptedEvaluator(), 1, memory_limit_mb=40.0) as executor:
+        results = run_all(executor, [Job(0, config("ok", score=0.5), 1.0)])
+        assert results[0].ok
+        worker = executor._workers[0]
+        assert worker.footprint_mb > 40.0  # the worker alone is over the limit
+        results = run_all(executor, [Job(1, config("allocate", mb=400, hold=0.0), 1.0)])
+        assert results[1].status == "memory"
+        assert run_all(executor, [Job(2, config("ok"), 1.0)])[2].ok
+
+
+def test_workers_read_one_shared_copy_removed_after_the_pool(pool):
+    folder = pool._shared.folder
+    assert any(folder.iterdir())
+    results = run_all(pool, [Job(12, config("mapped"), 1.0), Job(13, config("mapped"), 1.0)])
+    assert [r.score for r in results.values()] == [1.0, 1.0]
+    with pytest.raises(KeyError), ProcessExecutor(ScriptedEvaluator(), 1) as failing:
+        folder = failing._shared.folder
+        assert folder.is_dir()
+        raise KeyError("a search that fails")
+    assert not folder.exists()
 
 
 def test_trial_that_aborts_its_process_is_a_failed_trial(pool):

@@ -1,0 +1,66 @@
+"""The training data held once for every local worker, instead of once per worker.
+
+The evaluator (and with it the model input, the target and the splits) is written once to a
+file in a temporary folder with joblib, which stores each NumPy array as raw bytes. Every
+worker maps that file read-only (`joblib.load(mmap_mode="r")`): its pages are shared through
+the page cache, so n workers cost one copy of the data, not n, and a replacement worker starts
+without the data being pickled and sent again. Float and category-code blocks are mapped;
+text (object) columns, only on small tables (`data/size.py`), are read into each worker.
+The folder is removed when the pool closes, whether the search succeeded or not; the folder
+of a run that was killed outright (SIGKILL) is removed by the next run on the machine, which
+finds it by the dead process id in its name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from automl_cli.evaluate import Evaluator
+
+PREFIX = "automl-data-"  # then the owning process id, a dash and a random part
+
+
+@dataclass(frozen=True)
+class SharedEvaluator:
+    """What a worker receives: the path of the mapped evaluator file (a few bytes to send)."""
+
+    path: Path
+
+    def load(self) -> Evaluator:
+        import joblib
+
+        return joblib.load(self.path, mmap_mode="r")
+
+
+class SharedFolder:
+    """A temporary folder that holds the evaluator file for as long as the pool runs."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        import joblib
+
+        _remove_orphans()
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
+        try:
+            path = self.folder / "evaluator.joblib"
+            joblib.dump(evaluator, path)
+        except BaseException:
+            self.close()
+            raise
+        self.evaluator = SharedEvaluator(path)
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove_orphans() -> None:
+    """Remove the shared folders of runs whose process is gone (killed before it could)."""
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        owner = folder.name[len(PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)

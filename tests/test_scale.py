@@ -1,0 +1,127 @@
+"""Large-data rules, checked on small data: compact types, cheap first trials, shared data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from automl_cli.data import load_training_data, read_csv
+from automl_cli.data.size import LARGE_CELLS, is_large
+from automl_cli.evaluate import Evaluator
+from automl_cli.metrics import resolve_metric
+from automl_cli.optimize import create_optimizer
+from automl_cli.scale import cheap_first, optimizer_options
+from tests.optimize.conftest import build_tiny_space
+
+
+def test_large_is_rows_times_columns():
+    assert is_large(LARGE_CELLS // 30 + 1, 30)
+    assert is_large(200_000, 500) and is_large(1_000_000, 30)
+    assert not is_large(100_000, 50)  # larger than any task of the shipped knowledge base
+
+
+@pytest.mark.parametrize("strategy", ["bohb", "hyperband"])
+def test_warm_configs_start_on_the_smallest_subsample_on_large_data(strategy):
+    assert optimizer_options(strategy, 2_000, 20) == {}
+    options = optimizer_options(strategy, 1_000_000, 30)
+    assert options == {"warm_full_budget": False}
+    for extra, first_budget in (({}, 1.0), (options, 1 / 27)):
+        optimizer = create_optimizer(
+            strategy, build_tiny_space(), min_budget=1 / 27, max_budget=1.0, eta=3, **extra
+        )
+        warm = [{"x": 0.5, "kind": "a"}, {"x": -0.5, "kind": "b"}]
+        optimizer.warm_start(warm)
+        jobs = [optimizer.ask() for _ in range(3)]
+        assert [job.config for job in jobs[:2]] == warm
+        assert [job.budget for job in jobs] == pytest.approx([first_budget] * 3)
+
+
+def test_strategies_that_start_small_anyway_get_no_option():
+    for strategy in ("asha", "sha", "random", "grid", "evolution", "bo"):
+        assert optimizer_options(strategy, 1_000_000, 30) == {}
+
+
+def _customers(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(40, 12, n).round(3),
+            "income": rng.lognormal(10, 1, n).round(2),
+            "city": rng.choice(["Oslo", "Lima", "Pune", "Kyiv"], n),
+            "plan": rng.choice(["basic", "pro"], n),
+        }
+    )
+    frame["bought"] = np.where((frame.age > 38) ^ (frame.city == "Lima"), "yes", "no")
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_compact_types_keep_values_and_levels(tmp_path):
+    path = _customers(tmp_path)
+    dataset = load_training_data(path, "bought")
+    raw = read_csv(path)
+    full = dataset.schema.features(raw)
+    compact = dataset.schema.features(raw, compact=True)
+    assert full["age"].dtype == np.float64 and full["city"].dtype == object
+    assert compact["age"].dtype == np.float32 and compact["income"].dtype == np.float32
+    assert isinstance(compact["city"].dtype, pd.CategoricalDtype)
+    assert list(compact["city"].cat.categories) == sorted(full["city"].unique())
+    assert (compact["city"].astype(object) == full["city"]).all()
+    np.testing.assert_allclose(compact["income"], full["income"], rtol=1e-6)
+    assert compact.memory_usage(deep=True).sum() < full.memory_usage(deep=True).sum() / 2
+
+
+@pytest.mark.parametrize("algorithm", ["lightgbm", "random_forest", "linear"])
+def test_a_model_fitted_on_compact_types_predicts_the_same(tmp_path, algorithm):
+    """Fitted on float32 and categoricals, predicting from the float64 and text columns that
+    `automl predict` reads: the same classes as the model fitted on the full types."""
+    path = _customers(tmp_path)
+    dataset = load_training_data(path, "bought")
+    features = dataset.schema.features(read_csv(path))
+    compact = dataclasses.replace(dataset, X=dataset.schema.features(read_csv(path), compact=True))
+    metric = resolve_metric(None, dataset.task)
+    config = {"algorithm": algorithm}
+    from automl_cli.space import space_for
+    from automl_cli.space.adapt import adapt_config
+
+    config = adapt_config(config, space_for(dataset))
+    models = [Evaluator(d, metric, seed=0).fit_final(config) for d in (dataset, compact)]
+    full_proba, compact_proba = (model.predict_proba(features) for model in models)
+    assert (full_proba.argmax(1) == compact_proba.argmax(1)).mean() >= 0.99
+    np.testing.assert_allclose(full_proba, compact_proba, atol=0.05)
+
+
+def test_fit_leaves_no_shared_data_behind(tmp_path, cli, datasets, monkeypatch):
+    """The folder the workers map the data from goes with the fit, also when the fit fails;
+    one left by a run that was killed outright goes with the next run, a live run's stays."""
+    import os
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    orphan = temporary / "automl-data-999999999-x1"  # beyond any process id: a dead run
+    live = temporary / f"automl-data-{os.getpid()}-x2"
+    for folder in (orphan, live):
+        folder.mkdir()
+        (folder / "evaluator.joblib").write_bytes(b"data")
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    data = datasets / "iris.csv"
+    quick = ("--target", "species", "--time-budget", "90", "--max-trials", "2", "--n-jobs", "1",
+             "--no-warm-start", "--quiet")  # fmt: skip
+    done = cli("fit", data, *quick, "--out", tmp_path / "m.automl")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "m.automl").exists()
+    failed = cli("fit", data, *quick, "--trial-memory-limit", "0.001", "--out", tmp_path / "n")
+    assert failed.returncode == 2 and "memory limit" in failed.stderr
+    assert list(temporary.glob("automl-data-*")) == [live]
+
+
+def test_fast_learners_go_first_on_large_data_only():
+    configs = [{"algorithm": a} for a in ("lightgbm", "random_forest", "linear", "knn", "xgboost")]
+    assert cheap_first(configs, 1_000, 10) == configs
+    ordered = [c["algorithm"] for c in cheap_first(configs, 1_000_000, 30)]
+    assert ordered == ["lightgbm", "linear", "xgboost", "random_forest", "knn"]
