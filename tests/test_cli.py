@@ -344,8 +344,8 @@ def test_a_trial_memory_limit_below_any_worker_stops_every_trial(tmp_path):
 def test_a_fit_whose_every_trial_failed_names_the_limit_to_raise(tmp_path):
     """The fix in the one-line error follows the commonest failure (--trial-time-limit's
     effect on real trials is in tests/execute/test_local.py, without a clock to race)."""
-    from automl_cli.search.session import no_success_message as _no_success_message
     from automl_cli.evaluate import TrialResult
+    from automl_cli.search.session import no_success_message as _no_success_message
 
     def failed(status: str, error: str) -> TrialResult:
         return TrialResult(0, {"algorithm": "knn"}, 1.0, math.inf, math.nan, status, error=error)
