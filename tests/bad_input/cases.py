@@ -1,26 +1,34 @@
 """The bad-input corpus: every way we know of to hand `automl` something it cannot use.
 
-Each case is a command line run in a fresh folder that holds the case's files. Paths in the
-arguments are relative to that folder; `{model}` files are made from one model fitted on
-datasets/iris.csv (see test_corpus.py), so the predict and info cases read a real model.
+Each case is a command line run in a fresh folder that holds the case's files; paths in the
+arguments are relative to that folder. The predict and info cases read one real model, fitted
+on datasets/iris.csv (test_corpus.py), or files made from it (inputs.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
-import pickle
-import sqlite3
-import tempfile
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from automl_cli.meta.locate import shipped_path
-from automl_cli.meta.store import MetaBase
+from tests.bad_input.inputs import (
+    REGRESSION,
+    TRAIN,
+    broken_manifest,
+    empty_base,
+    foreign_sqlite,
+    iris_rows,
+    newer_format,
+    no_manifest,
+    os_system_payload,
+    pickle_payload,
+    table,
+    tampered,
+    the_model,
+    with_target,
+    xlsx_bytes,
+)
 
 # What a case's file holds: text (UTF-8), bytes, or bytes made from the fitted model's path.
 Content = str | bytes | Callable[[Path], bytes]
@@ -36,122 +44,6 @@ class Case:
     files: Mapping[str, Content] = field(default_factory=dict)
     folders: tuple[str, ...] = ()
     code: int = 2
-
-
-# ---------------------------------------------------------------------------------- inputs
-
-IRIS = Path(__file__).resolve().parents[2] / "datasets" / "iris.csv"
-IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-
-
-def table(header: str, row: Callable[[int], str], n: int = 40) -> str:
-    return header + "\n" + "".join(row(i) + "\n" for i in range(n))
-
-
-TRAIN = table("a,b,y", lambda i: f"{i * 0.5},{'uvw'[i % 3]},{'pq'[i % 2]}")
-REGRESSION = table("a,b,y", lambda i: f"{i * 0.5},{'uvw'[i % 3]},{i * 1.25 + i % 3}")
-
-
-def with_target(values: list[str]) -> str:
-    return table("a,b,y", lambda i: f"{i * 0.5},{'uvw'[i % 3]},{values[i]}", len(values))
-
-
-def iris_rows(change: Callable[[list[str]], list[str]] = lambda row: row) -> str:
-    """iris.csv without its target, each row passed through `change`."""
-    lines = IRIS.read_text().splitlines()
-    header, rows = lines[0].split(",")[:4], [line.split(",")[:4] for line in lines[1:]]
-    return "\n".join(",".join(r) for r in [header, *map(change, rows)]) + "\n"
-
-
-def xlsx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
-def empty_base(_: Path) -> bytes:
-    """A valid, empty knowledge base."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "kb.sqlite"
-        MetaBase.open(path).close()
-        return path.read_bytes()
-
-
-def foreign_sqlite(_: Path) -> bytes:
-    """Another application's SQLite database."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "other.sqlite"
-        with sqlite3.connect(path) as connection:
-            connection.execute("CREATE TABLE songs (title TEXT)")
-        connection.close()
-        return path.read_bytes()
-
-
-# ------------------------------------------------------------------- models made from a model
-
-
-def the_model(model: Path) -> bytes:
-    return model.read_bytes()
-
-
-def rezipped(model: Path, **replace: bytes | None) -> bytes:
-    """The model file with some members replaced (bytes) or left out (None)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(model) as original, zipfile.ZipFile(buffer, "w") as copy:
-        for item in original.infolist():
-            name = item.filename.replace(".", "_")
-            payload = replace.get(name, original.read(item))
-            if payload is not None:
-                copy.writestr(item, payload)
-    return buffer.getvalue()
-
-
-def manifest_of(model: Path) -> dict:
-    with zipfile.ZipFile(model) as archive:
-        return json.loads(archive.read("manifest.json"))
-
-
-def with_payload(model: Path, payload: bytes) -> bytes:
-    """A model file holding `payload`, with a manifest whose checksum matches it."""
-    manifest = {**manifest_of(model), "model_sha256": hashlib.sha256(payload).hexdigest()}
-    return rezipped(model, manifest_json=json.dumps(manifest).encode(), model_skops=payload)
-
-
-class _Exploit:
-    """Unpickling this runs a shell command that leaves a file behind: proof it ran."""
-
-    def __reduce__(self):
-        return (os.system, ("touch pickle-payload-ran",))
-
-
-def tampered(model: Path) -> bytes:
-    with zipfile.ZipFile(model) as archive:
-        payload = archive.read("model.skops")
-    return rezipped(model, model_skops=payload.replace(b"sklearn", b"sklearm", 1))
-
-
-def pickle_payload(model: Path) -> bytes:
-    return with_payload(model, pickle.dumps(_Exploit()))
-
-
-def os_system_payload(model: Path) -> bytes:
-    import skops.io
-
-    return with_payload(model, skops.io.dumps({"steps": [os.system, "touch skops-payload-ran"]}))
-
-
-def newer_format(model: Path) -> bytes:
-    manifest = {**manifest_of(model), "format_version": 99}
-    return rezipped(model, manifest_json=json.dumps(manifest).encode())
-
-
-def broken_manifest(model: Path) -> bytes:
-    return rezipped(model, manifest_json=b"{not json")
-
-
-def no_manifest(model: Path) -> bytes:
-    return rezipped(model, manifest_json=None)
 
 
 # ------------------------------------------------------------------------------- commands
@@ -225,13 +117,18 @@ CASES = [
     bad_file("undecodable", b"x,z,y\n1,\x81\x8d,2\n", "neither UTF-8 nor Windows-1252"),
     bad_file("html-page", "<!DOCTYPE html>\n<html><body>404</body></html>\n", "HTML"),
     bad_file("json", '[{"x": 1, "y": 2}]\n', "JSON"),
-    bad_file("duplicate-columns", table("a,a,y", lambda i: f"{i},{i},{i % 2}"), "'a'"),
+    bad_file(
+        "duplicate-columns",
+        table("a,a,y", lambda i: f"{i},{i},{i % 2}"),
+        "duplicate column names 'a'",
+    ),
     bad_file("duplicate-after-strip", "x, x ,y\n1,2,3\n", "duplicate column names"),
     bad_file("row-too-long", "x,z,y\n1,2,3\n4,5,6,7\n", "line 3 has 4 fields"),
     bad_file("every-row-too-long", "x,z,y\n0,2,3,9\n1,5,6,7\n", "more fields than the header"),
     bad_file("unclosed-quote", 'x,z,y\n1,"2,3\n4,5,6\n', "never closed"),
     bad_file("one-column", "some notes about the data\nanother line\nand more\n", "one column"),
-    bad_file("no-header", "5.1,3.5,1.4,setosa\n4.9,3.0,1.4,setosa\n", "column names"),
+    bad_file("space-delimited", table("a b y", lambda i: f"{i} {i % 3} {i % 2}"), "one column"),
+    bad_file("no-header", "5.1,3.5,1.4,setosa\n4.9,3.0,1.4,setosa\n", "first row looks like data"),
     # the target
     bad_target("target-misspelt", TRAIN.replace(",y\n", ",label\n", 1), "'label'", "lable"),
     bad_target("target-absent", TRAIN, "the columns are", "price"),
@@ -308,8 +205,8 @@ CASES = [
     bad_model("manifest-not-json", broken_manifest, "not a model file"),
     bad_model("newer-format", newer_format, "upgrade automl-cli"),
     bad_model("tampered", tampered, "checksum"),
-    bad_model("pickle-payload", pickle_payload, "given.automl"),
-    bad_model("os-system-payload", os_system_payload, "system"),
+    bad_model("pickle-payload", pickle_payload, "cannot be read"),
+    bad_model("os-system-payload", os_system_payload, "never writes"),
     Case(
         "predict-model-is-a-folder",
         ("predict", "given.automl", "rows.csv"),
@@ -327,7 +224,7 @@ CASES = [
     predict("header-only-rows", iris_rows().splitlines()[0] + "\n", "no data rows"),
     predict(
         "missing-feature",
-        iris_rows(lambda row: row).replace("petal_width", "width", 1),
+        iris_rows().replace("petal_width", "width", 1),
         "petal_width",
     ),
     # where the predictions go (issue 24, point 2)
@@ -365,8 +262,14 @@ CASES = [
     meta(
         "list-foreign-database",
         ("list", "--metabase", "kb.sqlite"),
-        "kb.sqlite",
+        "another application",
         {"kb.sqlite": foreign_sqlite},
+    ),
+    Case(
+        "meta-list-base-is-a-folder",
+        ("meta", "list", "--metabase", "kb"),
+        "is a folder",
+        folders=("kb",),
     ),
     meta("show-unknown-task", ("show", "nope"), "no task named 'nope'"),
     meta("show-top-0", ("show", "iris", "--top", "0"), "--top"),

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from automl_cli.meta.locate import shipped_path
-from tests.bad_input.cases import CASES, IRIS, Case, pickle_payload
+from tests.bad_input.cases import CASES, Case
+from tests.bad_input.inputs import IRIS, pickle_payload
 
 Snapshot = dict[str, tuple[str, int, str]]
 
