@@ -19,6 +19,8 @@ from tests.bad_input.inputs import (
     empty_base,
     foreign_sqlite,
     iris_rows,
+    malformed_schema,
+    manifest_without,
     newer_format,
     no_manifest,
     os_system_payload,
@@ -205,6 +207,8 @@ CASES = [
     bad_model("manifest-not-json", broken_manifest, "not a model file"),
     bad_model("newer-format", newer_format, "upgrade automl-cli"),
     bad_model("tampered", tampered, "checksum"),
+    bad_model("manifest-without-schema", manifest_without("schema"), "lacks schema"),
+    bad_model("manifest-with-a-malformed-schema", malformed_schema, "re-train"),
     bad_model("pickle-payload", pickle_payload, "cannot be read"),
     bad_model("os-system-payload", os_system_payload, "never writes"),
     Case(
@@ -217,6 +221,9 @@ CASES = [
     Case("info-missing-model", ("info", "absent.automl"), "model file not found"),
     bad_model("model-is-a-csv", TRAIN, "not a model file", "info"),
     bad_model("newer-format", newer_format, "upgrade automl-cli", "info"),
+    bad_model(
+        "manifest-without-task", manifest_without("task", "leaderboard"), "lacks task", "info"
+    ),
     # the rows to predict
     predict("missing-rows", None, "no such file"),
     predict("empty-rows", "", "is empty"),

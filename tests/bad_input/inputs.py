@@ -121,6 +121,20 @@ def newer_format(model: Path) -> bytes:
     return rezipped(model, manifest_json=json.dumps(manifest).encode())
 
 
+def manifest_without(*keys: str) -> Callable[[Path], bytes]:
+    def build(model: Path) -> bytes:
+        manifest = {k: v for k, v in manifest_of(model).items() if k not in keys}
+        return rezipped(model, manifest_json=json.dumps(manifest).encode())
+
+    return build
+
+
+def malformed_schema(model: Path) -> bytes:
+    schema = {"version": 1, "target": "species", "columns": "abc", "dropped": [["a"]]}
+    manifest = {**manifest_of(model), "schema": schema}
+    return rezipped(model, manifest_json=json.dumps(manifest).encode())
+
+
 def broken_manifest(model: Path) -> bytes:
     return rezipped(model, manifest_json=b"{not json")
 
