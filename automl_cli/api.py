@@ -65,9 +65,9 @@ class FitOptions:
             raise UsageError(f"--eta must be at least 2, got {self.eta}")
         if self.min_budget is not None and not 0 < self.min_budget <= 1:
             raise UsageError(f"--min-budget must be in (0, 1], got {self.min_budget:g}")
-        if self.trial_time_limit is not None and self.trial_time_limit <= 0:
+        if self.trial_time_limit is not None and not self.trial_time_limit > 0:  # nan too
             raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
-        if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
+        if self.trial_memory_limit is not None and not self.trial_memory_limit > 0:
             raise UsageError(
                 f"--trial-memory-limit must be a positive number of MB, got "
                 f"{self.trial_memory_limit:g}"

@@ -171,7 +171,12 @@ CASES = [
     bad_option("zero-min-budget", ("--min-budget", "0"), "--min-budget"),
     bad_option("min-budget-above-1", ("--min-budget", "2"), "--min-budget"),
     bad_option("zero-trial-time-limit", ("--trial-time-limit", "0"), "--trial-time-limit"),
+    bad_option("nan-trial-time-limit", ("--trial-time-limit", "nan"), "--trial-time-limit"),
     bad_option("negative-memory-limit", ("--trial-memory-limit", "-1"), "--trial-memory-limit"),
+    bad_option("nan-memory-limit", ("--trial-memory-limit", "nan"), "--trial-memory-limit"),
+    bad_option("infinite-time-budget", ("--time-budget", "inf"), "--time-budget"),
+    bad_option("negative-n-jobs", ("--n-jobs", "-1"), "--n-jobs"),
+    bad_option("words-as-seed", ("--seed", "abc"), "--seed"),
     bad_option("unknown-optimizer", ("--optimizer", "magic"), "--optimizer"),
     bad_option(
         "early-stopping-with-random",
