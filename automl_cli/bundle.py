@@ -27,6 +27,10 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MODEL = "model.skops"
 VERSIONED_LIBRARIES = ("automl-cli", "scikit-learn", "lightgbm", "xgboost", "numpy", "skops")
+# what `predict` and `info` read from every manifest `automl fit` writes
+MANIFEST_KEYS = ("model_sha256", "task", "metric", "target", "schema", "classes", "algorithm")
+MANIFEST_KEYS += ("validation_score", "trial_count", "failed_trials", "leaderboard", "created")
+MANIFEST_KEYS += ("libraries",)
 
 
 @dataclass
@@ -127,6 +131,12 @@ def _open(path: str | Path, with_model: bool) -> tuple[dict[str, Any], bytes]:
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise ValueError("not our format")
             _check_format_version(path, manifest)
+            missing = [key for key in MANIFEST_KEYS if key not in manifest]
+            if missing:
+                raise BundleError(
+                    f"{path}: the manifest lacks {', '.join(missing)} (the file was altered "
+                    "or damaged); retrain with `automl fit`"
+                )
             payload = archive.read(MODEL) if with_model else b""
     except BundleError:
         raise

@@ -74,6 +74,10 @@ def add(
     if not (math.isfinite(time_budget) and time_budget > 0):
         raise UsageError(f"--time-budget must be a positive number of seconds, got {time_budget:g}")
     entries = build.read_manifest(manifest) if manifest is not None else []
+    if data is not None:  # unusable data is refused before the user's base is created
+        from automl_cli.data import load_training_data
+
+        load_training_data(data, target)
     with open_for_writing(metabase) as base:  # creates the user's base from the shipped one
         path = base.path
     if manifest is not None:
@@ -180,8 +184,10 @@ def remove(
     metabase: MetabaseOption = None,
 ) -> None:
     """Delete a task and its evaluations from your knowledge base."""
-    from automl_cli.meta.locate import open_for_writing
+    from automl_cli.meta.locate import open_for_reading, open_for_writing
 
+    with open_for_reading(metabase) as base:  # an unknown name is refused before any copy
+        base.task(name)
     with open_for_writing(metabase) as base:
         removed = base.remove_task(name)
         path = base.path

@@ -46,9 +46,9 @@ class SearchOptions:
             check_fidelity(min_budget, 1.0, self.eta, min_name="--min-budget", eta_name="--eta")
         except ValueError as error:
             raise UsageError(str(error)) from None
-        if self.trial_time_limit is not None and self.trial_time_limit <= 0:
+        if self.trial_time_limit is not None and not self.trial_time_limit > 0:  # nan too
             raise UsageError(f"--trial-time-limit must be positive, got {self.trial_time_limit:g}")
-        if self.trial_memory_limit is not None and self.trial_memory_limit <= 0:
+        if self.trial_memory_limit is not None and not self.trial_memory_limit > 0:
             raise UsageError(
                 f"--trial-memory-limit must be a positive number of MB, got "
                 f"{self.trial_memory_limit:g}"
