@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl_cli import bundle, forkserver
+from automl_cli import bundle, forkserver, interrupts, outputs
 from automl_cli.errors import AutoMLError, Interrupted, UsageError
 
 if TYPE_CHECKING:
@@ -109,8 +110,17 @@ def fit(
     """Search for the best pipeline for `data` and write it to `options.out`.
 
     `started` is the monotonic time the whole command began; the time budget counts from it.
+    The output paths are checked and the model locked before any work; SIGTERM stops the fit
+    as Ctrl-C does (`interrupts`).
     """
     options.check()
+    outputs.check_fit_outputs(data, options.out, options.trial_log, options.metabase)
+    with outputs.fit_lock(options.out), interrupts.raised():
+        return _fit(data, options, started, on_event, on_notice)
+
+
+def _fit(data, options, started, on_event, on_notice) -> FitResult:
+    """`fit` once its outputs are checked and locked."""
     if options.cluster is None:
         forkserver.start_early()
     from automl_cli.data import load_training_data
@@ -140,10 +150,10 @@ def fit(
     search_end = _search_deadline(evaluator, hard_end, time_budget, refit=options.out is not None)
 
     state = SearchState(started=started, time_budget=time_budget)
-    interrupted = False
+    stop_signal = None  # Ctrl-C or SIGTERM during the search: save the best so far, then say so
     lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
     with (
-        TrialLog(options.trial_log) as log,
+        TrialLog(options.trial_log, options.out) as log,
         create_executor(
             evaluator,
             options.n_jobs,
@@ -163,33 +173,36 @@ def fit(
                 state=state,
                 on_event=on_event,
             )
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as stop:
+            stop_signal = getattr(stop, "signum", signal.SIGINT)
         except ClusterError as error:
             lost, state.stopped_by = error, "cluster lost"
         ranked = rank_trials(state.trials)
         if not ranked:
-            if interrupted:
-                raise Interrupted(None)
+            if stop_signal:
+                raise Interrupted(None, stop_signal)
             if lost is not None:
                 raise lost
             raise AutoMLError(_no_success_message(state.trials, time_budget, log.failed_path))
         model, best = None, ranked[0]
-        if options.out is not None:
-            # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
-            # less a margin for writing the file and shutting the workers down
-            refit_end = hard_end + 0.1 * time_budget + 3.0
-            model, best = _refit_best(
-                executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
+        with interrupts.caught(stop_signal) as late:  # a first stop from here still gets a model
+            if options.out is not None:
+                # the refit may use the whole grace the contract allows: 10 % of the budget + 5 s,
+                # less a margin for writing the file and shutting the workers down
+                refit_end = hard_end + 0.1 * time_budget + 3.0
+                model, best = _refit_best(
+                    executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
+                )
+            manifest = _manifest(
+                dataset, metric, evaluator, options, best, state, min_budget, warm_start()
             )
-        manifest = _manifest(
-            dataset, metric, evaluator, options, best, state, min_budget, warm_start()
-        )
-        if options.out is not None:
-            bundle.save(options.out, model, manifest)
-        log.keep()
-    if interrupted:
-        raise Interrupted(options.out)
+            manifest["run_id"] = log.run_id  # so does every line of its trial log
+            if options.out is not None:
+                bundle.save(options.out, model, manifest)
+            log.keep()
+        stop_signal = late.signum
+    if stop_signal:
+        raise Interrupted(options.out, stop_signal)
     if lost is not None:
         raise ClusterError(f"{lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, state.trials, list(dataset.notices))

@@ -1,12 +1,13 @@
 """The `automl` command: parse options, call `api`, render with rich. Nothing else lives here.
 
 Exit codes (DESIGN.md, contract 1): 0 success; 2 bad usage or bad input, as one line on
-stderr; 1 an internal error; 130 interrupted.
+stderr; 1 an internal error; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from automl_cli import interrupts
 from automl_cli.cli_meta import meta_app
 from automl_cli.errors import AutoMLError, Interrupted
 
@@ -101,6 +103,10 @@ def fit(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
+    from automl_cli.outputs import check_fit_outputs
+
+    trial_log = out.with_name(out.name + ".trials.jsonl")
+    check_fit_outputs(data, out, trial_log, metabase)  # before any work, even the imports
     if cluster is None:  # before our own heavy imports, so that the forkserver's run beside them
         from automl_cli import forkserver
 
@@ -123,7 +129,7 @@ def fit(
         trial_memory_limit=trial_memory_limit,
         cluster=cluster,
         out=out,
-        trial_log=out.with_name(out.name + ".trials.jsonl"),
+        trial_log=trial_log,
         metabase=metabase,
         warm_start=not no_warm_start,
         early_stopping=early_stopping,
@@ -156,7 +162,10 @@ def predict(
 ) -> None:
     """Predict every row of DATA with MODEL."""
     from automl_cli import api
+    from automl_cli.outputs import check_output
 
+    if out is not None:
+        check_output(out, "--out", inputs=[model, data])
     predictions, notes = api.predict(model, data)
     for note in notes:
         stderr.print(f"note: {note}")
@@ -193,10 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     except AutoMLError as error:
         _fail(str(error), 2)
     except Interrupted as stop:
-        where = f"; best model so far written to {stop.out}" if stop.out else ""
-        _fail(f"interrupted{where}", 130)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        written = f"best model so far written to {stop.out}" if stop.out else "no new model written"
+        _fail(f"{interrupts.describe(stop.signum)}; {written}", interrupts.exit_code(stop.signum))
+    except KeyboardInterrupt as stop:  # outside the search: no model is written
+        signum = getattr(stop, "signum", signal.SIGINT)
+        _fail(interrupts.describe(signum), interrupts.exit_code(signum))
     except (typer.Exit, typer.Abort) as stop:
         code = getattr(stop, "exit_code", 1)
     except Exception as error:

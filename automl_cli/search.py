@@ -13,19 +13,16 @@ every worker busy.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 
+from automl_cli import interrupts
 from automl_cli.evaluate import TrialResult
 from automl_cli.execute import Executor
 from automl_cli.optimize import Job, Optimizer
+from automl_cli.trial_log import TrialLog
 
 REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
 REFIT_FLOOR_SECONDS = 1.0
@@ -57,60 +54,6 @@ def rank_trials(trials: list[TrialResult]) -> list[TrialResult]:
     return sorted(done, key=lambda t: (-t.budget, t.loss, t.job_id))
 
 
-class TrialLog:
-    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
-
-    A log belongs to its model. While a fit runs, an earlier log at the same path waits aside
-    (`*.previous`); once the fit has its model (`keep`), the earlier log goes. A fit that ends
-    without a model moves its own trials to `failed_path` and puts the earlier log back, so a
-    failed fit leaves the earlier model and its log as they were. The file is created with
-    the first trial: a fit that never ran one leaves no empty log.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.failed_path = path.with_suffix(".failed.jsonl") if path else None
-        self._previous = path.with_name(path.name + ".previous") if path else None
-        self._file: IO[str] | None = None
-        self._kept = False
-
-    def __enter__(self) -> TrialLog:
-        if self.path is not None and self._previous is not None and self.path.exists():
-            self.path.replace(self._previous)
-        else:
-            self._previous = None  # nothing to put back
-        return self
-
-    def write(self, result: TrialResult) -> None:
-        if self.path is None:
-            return
-        if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8")
-        self._file.write(json.dumps({"time": time.time(), **result.to_dict()}) + "\n")
-        self._file.flush()
-
-    def keep(self) -> None:
-        """The fit has its model: this log is the model's, and the earlier one goes."""
-        self._close()
-        self._kept = True
-        if self._previous is not None:
-            self._previous.unlink(missing_ok=True)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._close()
-        if self._kept or self.path is None or self.failed_path is None:
-            return
-        if self.path.exists():
-            self.path.replace(self.failed_path)
-        if self._previous is not None:
-            self._previous.replace(self.path)
-
-    def _close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-
 def run_search(
     optimizer: Optimizer,
     executor: Executor,
@@ -125,9 +68,9 @@ def run_search(
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
 
     Running trials are cancelled at the end: they are neither told nor logged, since their
-    loss is unknown rather than bad. Ctrl-C stops the search the same way, at the loop's next
-    turn (so never halfway through a message to a worker), and is re-raised as
-    KeyboardInterrupt once the executor is quiet, with `state` holding every finished trial.
+    loss is unknown rather than bad. Ctrl-C or SIGTERM stops the search the same way, at the
+    loop's next turn (so never halfway through a message to a worker), and is re-raised as
+    `interrupts.Stopped` once the executor is quiet, with `state` holding every finished trial.
     """
     ordered = max_trials is not None
     untold: list[Job] = []  # asked, not yet told, in ask order
@@ -139,10 +82,10 @@ def run_search(
         if log is not None:
             log.write(result)
 
-    stop = threading.Event()
+    signum = None
     try:
-        with _sigint_sets(stop):
-            while not stop.is_set():
+        with interrupts.caught() as stop:
+            while stop.signum is None:
                 now = time.monotonic()
                 end = search_end(state.trials)
                 if now >= end:
@@ -173,33 +116,18 @@ def run_search(
                     if job.id in arrived:
                         untold.remove(job)
                         optimizer.tell(job, arrived.pop(job.id).loss)
-            if stop.is_set():
-                state.stopped_by = "interrupted"
-    except KeyboardInterrupt:
-        state.stopped_by = "interrupted"
+        signum = stop.signum
+    except KeyboardInterrupt as raised:  # outside the main thread, or outside `caught`
+        signum = getattr(raised, "signum", signal.SIGINT)
     finally:
+        if signum is not None:
+            state.stopped_by = "interrupted"
         executor.cancel_running()
         state.running = []
         on_event(state)
-    if state.stopped_by == "interrupted":
-        raise KeyboardInterrupt
+    if signum is not None:
+        raise interrupts.Stopped(signum)
     return state
-
-
-@contextlib.contextmanager
-def _sigint_sets(stop: threading.Event) -> Iterator[None]:
-    """While the block runs, Ctrl-C sets `stop` instead of raising wherever the code happens to be.
-
-    Only the main thread can own signal handlers; elsewhere Ctrl-C keeps its usual meaning.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def refit_reserve(estimate_seconds: float, time_budget: float) -> float:

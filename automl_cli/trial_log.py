@@ -1,0 +1,93 @@
+"""The trial log beside a model: every finished trial as one JSON line, and the model's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from automl_cli import bundle
+from automl_cli.errors import BundleError
+
+if TYPE_CHECKING:
+    from automl_cli.evaluate import TrialResult
+
+
+class TrialLog:
+    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
+
+    A model and its log are replaced together or not at all. While a fit runs, its trials go
+    to a side file (`running_path`, MODEL.trials.running.jsonl) and `path` keeps the log of the
+    model already on disk. Right after the model's own atomic rename, `keep` renames the side
+    file onto `path`; a fit that ends without a model moves it to `failed_path` instead. Every
+    line carries the run's id, and so does the model's manifest (`run_id`).
+
+    So a kill at any moment, SIGKILL included, leaves the model on disk with its own log at
+    `path`, with one exception: a kill between the two renames leaves the new model's log in
+    the side file. The next fit on the same model finds it there (`__enter__`, under the
+    fit's lock): a side log whose run id is the model's is moved into place, any other is the
+    log of a fit that was killed before it had a model, and goes to `failed_path`. The side
+    file is created with the first trial: a fit that never ran one leaves no empty log.
+    """
+
+    def __init__(self, path: Path | None, model: Path | None = None) -> None:
+        self.path = path
+        self.model = model
+        self.run_id = uuid.uuid4().hex[:16]
+        self.running_path = path.with_suffix(".running.jsonl") if path else None
+        self.failed_path = path.with_suffix(".failed.jsonl") if path else None
+        self._file: IO[str] | None = None
+        self._kept = False
+
+    def __enter__(self) -> TrialLog:
+        if self.running_path is not None and self.running_path.exists():
+            run = _run_of_log(self.running_path)
+            ours = run is not None and self.model is not None and run == _run_of_model(self.model)
+            os.replace(self.running_path, self.path if ours else self.failed_path)
+        return self
+
+    def write(self, result: TrialResult) -> None:
+        if self.running_path is None:
+            return
+        if self._file is None:
+            self._file = self.running_path.open("w", encoding="utf-8")
+        line = {"time": time.time(), "run_id": self.run_id, **result.to_dict()}
+        self._file.write(json.dumps(line) + "\n")
+        self._file.flush()
+
+    def keep(self) -> None:
+        """The model is on disk (or none is wanted): this log becomes the one at `path`."""
+        self._close()
+        self._kept = True
+        if self.running_path is not None and self.running_path.exists():
+            os.replace(self.running_path, self.path)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+        if not self._kept and self.running_path is not None and self.running_path.exists():
+            os.replace(self.running_path, self.failed_path)
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _run_of_log(path: Path) -> str | None:
+    """The run id on a log's first line (None if it has none)."""
+    with path.open(encoding="utf-8") as stream:
+        try:
+            return json.loads(stream.readline()).get("run_id")
+        except (ValueError, AttributeError):
+            return None
+
+
+def _run_of_model(path: Path) -> str | None:
+    """The run id in a model's manifest (None if there is no model of ours, or no id)."""
+    try:
+        return bundle.read_manifest(path).get("run_id")
+    except BundleError:
+        return None
