@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl_cli import bundle, forkserver, interrupts, outputs
+from automl_cli import bundle, forkserver, interrupts, outputs, trial_log
 from automl_cli.errors import AutoMLError, Interrupted, UsageError
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ def fit(
     options.check()
     outputs.check_fit_outputs(data, options.out, options.trial_log, options.metabase)
     with outputs.fit_lock(options.out), interrupts.raised():
+        trial_log.settle(options.trial_log, options.out)
         return _fit(data, options, started, on_event, on_notice)
 
 
@@ -153,7 +154,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     stop_signal = None  # Ctrl-C or SIGTERM during the search: save the best so far, then say so
     lost: ClusterError | None = None  # the cluster went away: save the best so far, then say so
     with (
-        TrialLog(options.trial_log, options.out) as log,
+        TrialLog(options.trial_log) as log,
         create_executor(
             evaluator,
             options.n_jobs,

@@ -27,15 +27,12 @@ class TrialLog:
 
     So a kill at any moment, SIGKILL included, leaves the model on disk with its own log at
     `path`, with one exception: a kill between the two renames leaves the new model's log in
-    the side file. The next fit on the same model finds it there (`__enter__`, under the
-    fit's lock): a side log whose run id is the model's is moved into place, any other is the
-    log of a fit that was killed before it had a model, and goes to `failed_path`. The side
-    file is created with the first trial: a fit that never ran one leaves no empty log.
+    the side file, where `settle` finds it. The side file is created with the first trial: a
+    fit that never ran one leaves no empty log.
     """
 
-    def __init__(self, path: Path | None, model: Path | None = None) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.model = model
         self.run_id = uuid.uuid4().hex[:16]
         self.running_path = path.with_suffix(".running.jsonl") if path else None
         self.failed_path = path.with_suffix(".failed.jsonl") if path else None
@@ -43,10 +40,6 @@ class TrialLog:
         self._kept = False
 
     def __enter__(self) -> TrialLog:
-        if self.running_path is not None and self.running_path.exists():
-            run = _run_of_log(self.running_path)
-            ours = run is not None and self.model is not None and run == _run_of_model(self.model)
-            os.replace(self.running_path, self.path if ours else self.failed_path)
         return self
 
     def write(self, result: TrialResult) -> None:
@@ -74,6 +67,23 @@ class TrialLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def settle(path: Path | None, model: Path | None) -> None:
+    """Put right the side log that a fit killed on this model left (call under its lock).
+
+    A side log whose run id is the model's was killed between the model's rename and its own:
+    it is the model's log, and moves into place. Any other is the log of a fit killed before
+    it had a model, and goes where a failed fit's trials go.
+    """
+    if path is None:
+        return
+    log = TrialLog(path)
+    if not log.running_path.exists():
+        return
+    run = _run_of_log(log.running_path)
+    ours = run is not None and model is not None and run == _run_of_model(model)
+    os.replace(log.running_path, path if ours else log.failed_path)
 
 
 def _run_of_log(path: Path) -> str | None:
