@@ -115,9 +115,12 @@ def fit(
     """
     options.check()
     outputs.check_fit_outputs(data, options.out, options.trial_log, options.metabase)
-    with outputs.fit_lock(options.out), interrupts.raised():
-        trial_log.settle(options.trial_log, options.out)
-        return _fit(data, options, started, on_event, on_notice)
+    try:
+        with outputs.fit_lock(options.out), interrupts.raised():
+            trial_log.settle(options.trial_log, options.out)
+            return _fit(data, options, started, on_event, on_notice)
+    except KeyboardInterrupt as stop:  # before the search, or a second stop after it
+        raise Interrupted(None, getattr(stop, "signum", signal.SIGINT)) from None
 
 
 def _fit(data, options, started, on_event, on_notice) -> FitResult:

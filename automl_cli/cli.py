@@ -7,7 +7,6 @@ stderr; 1 an internal error; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -204,9 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     except Interrupted as stop:
         written = f"best model so far written to {stop.out}" if stop.out else "no new model written"
         _fail(f"{interrupts.describe(stop.signum)}; {written}", interrupts.exit_code(stop.signum))
-    except KeyboardInterrupt as stop:  # outside the search: no model is written
-        signum = getattr(stop, "signum", signal.SIGINT)
-        _fail(interrupts.describe(signum), interrupts.exit_code(signum))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
     except (typer.Exit, typer.Abort) as stop:
         code = getattr(stop, "exit_code", 1)
     except Exception as error:
