@@ -197,6 +197,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
                 model, best = _refit_best(
                     executor, evaluator, ranked, refit_end, executor.n_workers, on_notice
                 )
+        with interrupts.caught() as writing:  # the model and its log are written whole
             manifest = _manifest(
                 dataset, metric, evaluator, options, best, state, min_budget, warm_start()
             )
@@ -204,7 +205,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
             if options.out is not None:
                 bundle.save(options.out, model, manifest)
             log.keep()
-        stop_signal = late.signum
+        stop_signal = late.signum or writing.signum
     if stop_signal:
         raise Interrupted(options.out, stop_signal)
     if lost is not None:
