@@ -55,12 +55,14 @@ def check_output(
 
 
 def check_fit_outputs(
-    data: Path, out: Path | None, trial_log: Path | None, metabase: Path | None
+    data: object, out: Path | None, trial_log: Path | None, metabase: Path | None
 ) -> None:
-    """The model and its trial log: neither the data nor the knowledge base, and writable."""
+    """The model and its trial log: neither the data (when it is a file) nor the knowledge
+    base, and writable."""
+    inputs = [Path(data) if isinstance(data, (str, os.PathLike)) else None, metabase]
     for option, path in (("--out", out), ("the trial log", trial_log)):
         if path is not None:
-            check_output(Path(path), option, inputs=[Path(data), metabase])
+            check_output(Path(path), option, inputs)
 
 
 def _same_file(a: Path, b: Path) -> bool:
