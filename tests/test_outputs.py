@@ -146,7 +146,7 @@ def run_with_umask(umask: int, *args: object) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["022", "027"])
 def test_models_predictions_and_logs_respect_the_umask(tmp_path, data, umask):
     out = tmp_path / "m.automl"
     done = run_with_umask(umask, "fit", data, "--target", "species", "--out", out, *FAST)
