@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl_cli import bundle, forkserver
+from automl_cli import bundle, forkserver, interrupts, outputs
 from automl_cli.errors import AutoMLError, Interrupted
 from automl_cli.search.options import SearchOptions
 
@@ -52,8 +53,23 @@ def fit(
     """Search for the best pipeline for `data` and write it to `options.out`.
 
     `started` is the monotonic time the whole command began; the time budget counts from it.
+    The output paths are checked and the model locked before any work; SIGTERM stops the fit
+    as Ctrl-C does (`interrupts`).
     """
+    from automl_cli.search.log import settle as settle_log
+
     options.check()
+    outputs.check_fit_outputs(data, options.out, options.trial_log, options.metabase)
+    try:
+        with outputs.fit_lock(options.out), interrupts.raised():
+            settle_log(options.trial_log, options.out)
+            return _fit(data, options, started, on_event, on_notice)
+    except KeyboardInterrupt as stop:  # before the search, or a second stop after it
+        raise Interrupted(None, getattr(stop, "signum", signal.SIGINT)) from None
+
+
+def _fit(data, options, started, on_event, on_notice) -> FitResult:
+    """`fit` once its outputs are checked and locked."""
     if options.cluster is None:
         forkserver.start_early()
     from automl_cli.baseline import keep_better_than_baseline
@@ -76,15 +92,20 @@ def fit(
         outcome = search.run(search.deadline(keep_for_refit=True), on_event)
         ranked = outcome.ranked()
         executor, evaluator = search.executor, search.evaluator
-        model, best = _refit_best(
-            executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
-        )
-        manifest = _manifest(dataset, metric, options, best, search)
-        model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
-        bundle.save(options.out, model, manifest)
-        search.log.keep()
-    if outcome.interrupted:
-        raise Interrupted(options.out)
+        # a first stop from here on still gets a model
+        with interrupts.caught(outcome.stopped_by_signal) as late:
+            model, best = _refit_best(
+                executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
+            )
+        with interrupts.caught() as writing:  # the model and its log are written whole
+            manifest = _manifest(dataset, metric, options, best, search)
+            manifest["run_id"] = search.log.run_id  # so does every line of its trial log
+            model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
+            bundle.save(options.out, model, manifest)
+            search.log.keep()
+    stop_signal = late.signum or writing.signum
+    if stop_signal:
+        raise Interrupted(options.out, stop_signal)
     if outcome.lost is not None:
         raise ClusterError(f"{outcome.lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, outcome.trials, list(dataset.notices))

@@ -1,7 +1,7 @@
 """The `automl` command: parse options, call `api`, render with rich. Nothing else lives here.
 
 Exit codes (DESIGN.md, contract 1): 0 success; 2 bad usage or bad input, as one line on
-stderr; 1 an internal error; 130 interrupted.
+stderr; 1 an internal error; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from automl_cli import interrupts
 from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
 from automl_cli.cli_meta import meta_app
 from automl_cli.errors import AutoMLError, Interrupted
@@ -103,6 +104,10 @@ def fit(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
+    from automl_cli.outputs import check_fit_outputs
+
+    trial_log = out.with_name(out.name + ".trials.jsonl")
+    check_fit_outputs(data, out, trial_log, metabase)  # before any work, even the imports
     if cluster is None:  # before our own heavy imports, so that the forkserver's run beside them
         from automl_cli import forkserver
 
@@ -125,7 +130,7 @@ def fit(
         trial_memory_limit=trial_memory_limit,
         cluster=cluster,
         out=out,
-        trial_log=out.with_name(out.name + ".trials.jsonl"),
+        trial_log=trial_log,
         metabase=metabase,
         warm_start=not no_warm_start,
         early_stopping=early_stopping,
@@ -166,7 +171,10 @@ def predict(
 ) -> None:
     """Predict every row of DATA with MODEL."""
     from automl_cli import api
+    from automl_cli.outputs import check_output
 
+    if out is not None:
+        check_output(out, "--out", inputs=[model, data])
     predictions, notes = api.predict(model, data, strict=strict)
     for note in notes:
         stderr.print(f"note: {note}")
@@ -203,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     except AutoMLError as error:
         _fail(str(error), 2)
     except Interrupted as stop:
-        where = f"; best model so far written to {stop.out}" if stop.out else ""
-        _fail(f"interrupted{where}", 130)
+        written = f"best model so far written to {stop.out}" if stop.out else "no new model written"
+        _fail(f"{interrupts.describe(stop.signum)}; {written}", interrupts.exit_code(stop.signum))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except (typer.Exit, typer.Abort) as stop:

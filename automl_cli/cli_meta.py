@@ -64,6 +64,7 @@ def add(
     """Evaluate the search space on DATA and store every evaluation in the knowledge base."""
     from automl_cli.meta import build
     from automl_cli.meta.locate import open_for_writing
+    from automl_cli.outputs import check_output
 
     if (data is None) == (manifest is None):
         raise UsageError("pass either DATA.csv --target COL or --manifest FILE, not both")
@@ -73,6 +74,8 @@ def add(
         raise UsageError("--target and --name are read from the manifest; drop them")
     if not (math.isfinite(time_budget) and time_budget > 0):
         raise UsageError(f"--time-budget must be a positive number of seconds, got {time_budget:g}")
+    if metabase is not None:
+        check_output(metabase, "--metabase", inputs=[data, manifest], creates_folder=True)
     entries = build.read_manifest(manifest) if manifest is not None else []
     if data is not None:  # unusable data is refused before the user's base is created
         from automl_cli.data import load_training_data

@@ -5,6 +5,8 @@ and the fix on one line. `cli.py` catches the family once, prints the message an
 other exception is an internal error (exit 1).
 """
 
+import signal
+
 
 class AutoMLError(Exception):
     """A problem with the user's input or files, not a bug."""
@@ -27,8 +29,10 @@ class UsageError(AutoMLError):
 
 
 class Interrupted(Exception):
-    """Ctrl-C during a fit (not a user error); `out` is the model written from the best trial."""
+    """Ctrl-C or SIGTERM during a fit (not a user error); `out` is the model written from the
+    best trial, None if none was; `signum` the signal that stopped the fit."""
 
-    def __init__(self, out: object | None) -> None:
+    def __init__(self, out: object | None, signum: int = signal.SIGINT) -> None:
         super().__init__("interrupted")
         self.out = out
+        self.signum = signum

@@ -16,7 +16,14 @@ from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
 SPIN_COUNT = 1000  # busy-waits of an idle OpenMP thread before it sleeps (worker_environment)
-PRELOAD = ["automl_cli.evaluate", "automl_cli.space", "sklearn.ensemble", "lightgbm", "xgboost"]
+PRELOAD = [
+    "automl_cli.forkserver_signals",
+    "automl_cli.evaluate",
+    "automl_cli.space",
+    "sklearn.ensemble",
+    "lightgbm",
+    "xgboost",
+]
 
 
 def context() -> BaseContext:

@@ -1,64 +1,103 @@
-"""The trial log: every finished trial as one JSON line beside the model."""
+"""The trial log beside a model: every finished trial as one JSON line, and the model's own."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from automl_cli.evaluate import TrialResult
+from automl_cli import bundle
+from automl_cli.errors import BundleError
+
+if TYPE_CHECKING:
+    from automl_cli.evaluate import TrialResult
 
 
 class TrialLog:
     """Every finished trial as one JSON line, flushed as it ends, so none is lost.
 
-    A log belongs to its model. While a fit runs, an earlier log at the same path waits aside
-    (`*.previous`); once the fit has its model (`keep`), the earlier log goes. A fit that ends
-    without a model moves its own trials to `failed_path` and puts the earlier log back, so a
-    failed fit leaves the earlier model and its log as they were. The file is created with
-    the first trial: a fit that never ran one leaves no empty log.
+    A model and its log are replaced together or not at all. While a fit runs, its trials go
+    to a side file (`running_path`, MODEL.trials.running.jsonl) and `path` keeps the log of the
+    model already on disk. Right after the model's own atomic rename, `keep` renames the side
+    file onto `path`; a fit that ends without a model moves it to `failed_path` instead. Every
+    line carries the run's id, and so does the model's manifest (`run_id`).
+
+    So a kill at any moment, SIGKILL included, leaves the model on disk with its own log at
+    `path`, with one exception: a kill between the two renames leaves the new model's log in
+    the side file, where `settle` finds it. The side file is created with the first trial: a
+    fit that never ran one leaves no empty log.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.run_id = uuid.uuid4().hex[:16]
+        self.running_path = path.with_suffix(".running.jsonl") if path else None
         self.failed_path = path.with_suffix(".failed.jsonl") if path else None
-        self._previous = path.with_name(path.name + ".previous") if path else None
         self._file: IO[str] | None = None
         self._kept = False
 
     def __enter__(self) -> TrialLog:
-        if self.path is not None and self._previous is not None and self.path.exists():
-            self.path.replace(self._previous)
-        else:
-            self._previous = None  # nothing to put back
         return self
 
     def write(self, result: TrialResult) -> None:
-        if self.path is None:
+        if self.running_path is None:
             return
         if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8")
-        self._file.write(json.dumps({"time": time.time(), **result.to_dict()}) + "\n")
+            self._file = self.running_path.open("w", encoding="utf-8")
+        line = {"time": time.time(), "run_id": self.run_id, **result.to_dict()}
+        self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
     def keep(self) -> None:
-        """The fit has its model: this log is the model's, and the earlier one goes."""
+        """The model is on disk (or none is wanted): this log becomes the one at `path`."""
         self._close()
         self._kept = True
-        if self._previous is not None:
-            self._previous.unlink(missing_ok=True)
+        if self.running_path is not None and self.running_path.exists():
+            os.replace(self.running_path, self.path)
 
     def __exit__(self, *exc_info: object) -> None:
         self._close()
-        if self._kept or self.path is None or self.failed_path is None:
-            return
-        if self.path.exists():
-            self.path.replace(self.failed_path)
-        if self._previous is not None:
-            self._previous.replace(self.path)
+        if not self._kept and self.running_path is not None and self.running_path.exists():
+            os.replace(self.running_path, self.failed_path)
 
     def _close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def settle(path: Path | None, model: Path | None) -> None:
+    """Put right the side log that a fit killed on this model left (call under its lock).
+
+    A side log whose run id is the model's was killed between the model's rename and its own:
+    it is the model's log, and moves into place. Any other is the log of a fit killed before
+    it had a model, and goes where a failed fit's trials go.
+    """
+    if path is None:
+        return
+    log = TrialLog(path)
+    if not log.running_path.exists():
+        return
+    run = _run_of_log(log.running_path)
+    ours = run is not None and model is not None and run == _run_of_model(model)
+    os.replace(log.running_path, path if ours else log.failed_path)
+
+
+def _run_of_log(path: Path) -> str | None:
+    """The run id on a log's first line (None if it has none)."""
+    with path.open(encoding="utf-8") as stream:
+        try:
+            return json.loads(stream.readline()).get("run_id")
+        except (ValueError, AttributeError):
+            return None
+
+
+def _run_of_model(path: Path) -> str | None:
+    """The run id in a model's manifest (None if there is no model of ours, or no id)."""
+    try:
+        return bundle.read_manifest(path).get("run_id")
+    except BundleError:
+        return None

@@ -13,13 +13,12 @@ every worker busy.
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from automl_cli import interrupts
 from automl_cli.evaluate import TrialResult
 from automl_cli.execute import Executor
 from automl_cli.optimize import Job, Optimizer
@@ -66,9 +65,9 @@ def run_search(
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
 
     Running trials are cancelled at the end: they are neither told nor logged, since their
-    loss is unknown rather than bad. Ctrl-C stops the search the same way, at the loop's next
-    turn (so never halfway through a message to a worker), and is re-raised as
-    KeyboardInterrupt once the executor is quiet, with `state` holding every finished trial.
+    loss is unknown rather than bad. Ctrl-C or SIGTERM stops the search the same way, at the
+    loop's next turn (so never halfway through a message to a worker), and is re-raised as
+    `interrupts.Stopped` once the executor is quiet, with `state` holding every finished trial.
     """
     ordered = max_trials is not None
     untold: list[Job] = []  # asked, not yet told, in ask order
@@ -80,10 +79,10 @@ def run_search(
         if log is not None:
             log.write(result)
 
-    stop = threading.Event()
+    signum = None
     try:
-        with _sigint_sets(stop):
-            while not stop.is_set():
+        with interrupts.caught() as stop:
+            while stop.signum is None:
                 now = time.monotonic()
                 end = search_end(state.trials)
                 if now >= end:
@@ -114,30 +113,15 @@ def run_search(
                     if job.id in arrived:
                         untold.remove(job)
                         optimizer.tell(job, arrived.pop(job.id).loss)
-            if stop.is_set():
-                state.stopped_by = "interrupted"
-    except KeyboardInterrupt:
-        state.stopped_by = "interrupted"
+        signum = stop.signum
+    except KeyboardInterrupt as raised:  # outside the main thread, or outside `caught`
+        signum = getattr(raised, "signum", signal.SIGINT)
     finally:
+        if signum is not None:
+            state.stopped_by = "interrupted"
         executor.cancel_running()
         state.running = []
         on_event(state)
-    if state.stopped_by == "interrupted":
-        raise KeyboardInterrupt
+    if signum is not None:
+        raise interrupts.Stopped(signum)
     return state
-
-
-@contextlib.contextmanager
-def _sigint_sets(stop: threading.Event) -> Iterator[None]:
-    """While the block runs, Ctrl-C sets `stop` instead of raising wherever the code happens to be.
-
-    Only the main thread can own signal handlers; elsewhere Ctrl-C keeps its usual meaning.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

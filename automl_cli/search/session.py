@@ -9,6 +9,7 @@ scores chosen configs through it with an optimizer of its own.
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,9 +41,13 @@ class SearchOutcome:
     """The trials of a finished search, and whether it was cut short."""
 
     state: SearchState
-    interrupted: bool = False
+    stopped_by_signal: int | None = None  # Ctrl-C or SIGTERM cut the search short
     lost: ClusterError | None = None  # the cluster went away mid-search
     failed_log: Path | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stopped_by_signal is not None
 
     @property
     def trials(self) -> list[TrialResult]:
@@ -54,7 +59,7 @@ class SearchOutcome:
         if ranked:
             return ranked
         if self.interrupted:
-            raise Interrupted(None)
+            raise Interrupted(None, self.stopped_by_signal)
         if self.lost is not None:
             raise self.lost
         raise AutoMLError(
@@ -131,7 +136,7 @@ class Search:
     ) -> SearchOutcome:
         """Run trials until `search_end(trials)` (a monotonic time) or the options' limits.
 
-        Ctrl-C and a lost cluster end the search quietly; the outcome says so.
+        Ctrl-C, SIGTERM and a lost cluster end the search quietly; the outcome says so.
         """
         outcome = SearchOutcome(self.state, failed_log=self.log.failed_path)
         try:
@@ -145,8 +150,8 @@ class Search:
                 state=self.state,
                 on_event=on_event,
             )
-        except KeyboardInterrupt:
-            outcome.interrupted = True
+        except KeyboardInterrupt as stop:  # interrupts.Stopped knows its signal
+            outcome.stopped_by_signal = getattr(stop, "signum", signal.SIGINT)
         except ClusterError as error:
             outcome.lost, self.state.stopped_by = error, "cluster lost"
         return outcome
@@ -170,7 +175,7 @@ def search(
         outcome.ranked()
         running.log.keep()
     if outcome.interrupted:
-        raise Interrupted(None)
+        raise Interrupted(None, outcome.stopped_by_signal)
     if outcome.lost is not None:
         raise outcome.lost
     return outcome

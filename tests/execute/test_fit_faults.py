@@ -48,8 +48,9 @@ def start_fit(out: Path, *options: str) -> subprocess.Popen:
     )
 
 
-def logged(out: Path) -> list[dict]:
-    log = out.with_name(out.name + ".trials.jsonl")
+def logged(out: Path, running: bool = False) -> list[dict]:
+    """The trials in the model's log, or with `running` in the log of the fit still running."""
+    log = out.with_name(out.name + (".trials.running.jsonl" if running else ".trials.jsonl"))
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines() if line.endswith("}")]
@@ -57,7 +58,7 @@ def logged(out: Path) -> list[dict]:
 
 def wait_for_trials(fit: subprocess.Popen, out: Path, ok: int, within: float = 90.0) -> None:
     deadline = time.monotonic() + within
-    while sum(t["status"] == "ok" for t in logged(out)) < ok:
+    while sum(t["status"] == "ok" for t in logged(out, running=True)) < ok:
         if fit.poll() is not None or time.monotonic() > deadline:
             fit.kill()
             raise AssertionError(f"no {ok} finished trials: {fit.communicate()[1]}")
