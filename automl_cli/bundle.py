@@ -1,4 +1,4 @@
-"""The model file (DESIGN.md, contract 5): a zip of a JSON manifest and a skops model.
+"""The model file (docs/architecture.md, contract 5): a zip of a JSON manifest and a skops model.
 
 The manifest is read and checked before any model byte is touched: format version, then the
 library versions it was written with. The model itself is loaded with `skops.io` and the fixed

@@ -1,6 +1,6 @@
 """The `automl` command: parse options, call `api`, render with rich. Nothing else lives here.
 
-Exit codes (DESIGN.md, contract 1): 0 success; 2 bad usage or bad input, as one line on
+Exit codes (docs/architecture.md, contract 1): 0 success; 2 bad usage or bad input, as one line on
 stderr; 1 an internal error; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM.
 """
 
@@ -108,12 +108,7 @@ def fit(
 
     trial_log = out.with_name(out.name + ".trials.jsonl")
     check_fit_outputs(data, out, trial_log, metabase)  # before any work, even the imports
-    if cluster is None:  # before our own heavy imports, so that the forkserver's run beside them
-        from automl_cli import forkserver
-
-        forkserver.start_early()
     from automl_cli import api
-    from automl_cli.report import LiveProgress, leaderboard
 
     options = api.FitOptions(
         target=target,
@@ -135,6 +130,13 @@ def fit(
         warm_start=not no_warm_start,
         early_stopping=early_stopping,
     )
+    options.check()  # a bad option costs no worker start
+    if cluster is None:  # before the heavy imports, so that the forkserver's run beside them
+        from automl_cli import forkserver
+
+        forkserver.start_early()
+    from automl_cli.report import LiveProgress, leaderboard
+
     with LiveProgress(metric, quiet) as progress:
         result = api.fit(
             data,

@@ -1,4 +1,4 @@
-"""The loss of one configuration at one budget (DESIGN.md, contract 4).
+"""The loss of one configuration at one budget (docs/architecture.md, contract 4).
 
 Validation rule, fixed per dataset from its size and the seed:
 - fewer than 1,000 rows: 5-fold cross-validation (stratified for classification); the loss is

@@ -1,8 +1,9 @@
 """The one rule for the multi-fidelity settings: eta and the range of budgets.
 
-A budget is a fraction of the training rows (DESIGN.md, contract 4). Every optimizer checks
-its settings here (optimize/base.py), and `automl fit` checks --eta and --min-budget here
-before any work, with the options' names. Plain Python, so the front door imports it cheaply.
+A budget is a fraction of the training rows (docs/architecture.md, contract 4). Every optimizer
+checks its settings here (optimize/base.py), and `automl fit` checks --eta and --min-budget
+here before any work, with the options' names. Plain Python, so the front door imports it
+cheaply.
 """
 
 from __future__ import annotations

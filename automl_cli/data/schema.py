@@ -14,6 +14,7 @@ import pandas as pd
 
 from automl_cli.data.values import (
     NUMBER_FORMATS,
+    detect_number_format,
     is_present,
     to_boolean,
     to_datetime,
@@ -75,6 +76,10 @@ class Column:
             return {self.name: pd.Series(values, dtype=number)}, unreadable
         if self.kind == "numeric":
             values, unreadable = to_number(raw, self.number_format)
+            if unreadable and not self.number_format:  # written with separators this time?
+                written_as, _ = detect_number_format(raw)
+                if written_as:
+                    values, unreadable = to_number(raw, written_as)
             return {self.name: pd.Series(values, dtype=number)}, unreadable
         stamps = to_datetime(raw)
         unreadable = int((stamps.isna().to_numpy() & is_present(raw)).sum())
@@ -130,7 +135,8 @@ class Schema:
         extra columns, the target and the column order are ignored. Cells are parsed per
         column kind, whatever dtype the reader gave them, and anything that does not parse
         becomes missing (NaN), never an error:
-        numeric: numbers after stripping spaces, written as at training (`number_format`);
+        numeric: numbers after stripping spaces, written as at training (`number_format`), or,
+        in a column trained on plain numbers, in one format of NUMBER_FORMATS that every cell fits;
         words and infinities -> NaN.
         boolean: true/false, yes/no, t/f, y/n (any case) and 1/0 -> 1.0/0.0; other -> NaN.
         datetime: timestamps or year-first date text (2021-03-04[ 10:30[:00]][Z|+02:00]),

@@ -292,7 +292,7 @@ def _quiet_distributed() -> list[tuple[logging.Logger, int]]:
     """Silence distributed's loggers below CRITICAL; returns their levels to restore.
 
     distributed logs connection trouble to stderr; the run reports it in its own words, in
-    one line (DESIGN.md, contract 1).
+    one line (docs/architecture.md, contract 1).
     """
     loggers = [
         logger

@@ -1,12 +1,12 @@
 """The knowledge base: earlier tasks, their meta-features, and every configuration evaluated.
 
-One SQLite file (DESIGN.md contract 6). Writes run in `BEGIN IMMEDIATE` transactions under a
-busy timeout, with SQLite's default rollback journal rather than WAL: the base stays one file
-that can be shipped, copied and opened read-only from a read-only folder (WAL needs writable
-side files), and concurrent writers simply queue for the short write lock. A file that is not
-ours (garbage, another application's database, a newer schema) is refused and never modified.
-A file of an older schema is upgraded when it is opened for writing, in one transaction, after
-a copy of it is kept beside it (`NAME.v1.bak`); see schema.py.
+One SQLite file (docs/architecture.md, contract 6). Writes run in `BEGIN IMMEDIATE`
+transactions under a busy timeout, with SQLite's default rollback journal rather than WAL: the
+base stays one file that can be shipped, copied and opened read-only from a read-only folder
+(WAL needs writable side files), and concurrent writers simply queue for the short write lock.
+A file that is not ours (garbage, another application's database, a newer schema) is refused
+and never modified. A file of an older schema is upgraded when it is opened for writing, in one
+transaction, after a copy of it is kept beside it (`NAME.v1.bak`); see schema.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Search strategies behind one ask/tell interface (DESIGN.md, contract 3)."""
+"""Search strategies behind one ask/tell interface (docs/architecture.md, contract 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ask/tell contract that every search strategy implements (DESIGN.md, contract 3).
+"""The ask/tell contract that every search strategy implements (docs/architecture.md, contract 3).
 
 An optimizer only sees configurations, budgets and losses: no data, no clock, no processes.
 The runner asks while a worker is free and tells as results arrive; `ask()` returns None when

@@ -1,10 +1,10 @@
 """Rung and bracket arithmetic for the multi-fidelity strategies, in exact integers.
 
-Budgets are fractions of the training rows (DESIGN.md, contract 4). With R = max/min budget
-and a reduction factor eta, the number of halvings is s_max = the largest s with eta**s <= R.
-It is found by repeated integer multiplication, never `int(log(R) / log(eta))`, which gives 4
-for 243 / 3. R itself is rounded to the nearest integer when it is within 1e-9 (relative) of
-one, so `1 / (1 / 27)` counts as 27.
+Budgets are fractions of the training rows (docs/architecture.md, contract 4). With R = max/min
+budget and a reduction factor eta, the number of halvings is s_max = the largest s with eta**s
+<= R. It is found by repeated integer multiplication, never `int(log(R) / log(eta))`, which
+gives 4 for 243 / 3. R itself is rounded to the nearest integer when it is within 1e-9
+(relative) of one, so `1 / (1 / 27)` counts as 27.
 
 Rung budgets are anchored at max_budget (the top rung is exactly max_budget); when R is a
 power of eta the bottom rung is exactly min_budget, otherwise it is the smallest

@@ -1,4 +1,4 @@
-"""The search loop of DESIGN.md: ask while a worker is free, tell as results arrive.
+"""The search loop of docs/architecture.md: ask while a worker is free, tell as results arrive.
 
 One loop drives every strategy. Optimizers never see processes or clocks; the executor never
 sees optimizers. The loop owns the clock: the search stops early enough that the best config

@@ -1,4 +1,5 @@
-"""The conformance suite every search strategy in STRATEGIES must pass (DESIGN.md, contract 3).
+"""The conformance suite every search strategy in STRATEGIES must pass (docs/architecture.md,
+contract 3).
 
 One generic loop drives each strategy: keep up to k jobs pending, ask until None, tell the
 oldest pending job a loss that is a seeded function of its config and budget. The checks:
