@@ -126,7 +126,7 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     quick = [t for t in ranked if evaluator.refit_estimate(t) <= QUICK_REFIT_SECONDS]
     last_resort = quick[0] if quick else min(ranked, key=evaluator.refit_estimate)
     candidates = [*ranked[:5], last_resort]
-    refused, tried = None, set()
+    refused, tried, failure = None, set(), ""
     for position, trial in enumerate(candidates):
         left = refit_end - time.monotonic()
         last = position == len(candidates) - 1
@@ -139,7 +139,8 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         try:
             model = executor.refit(trial.config, limit, n_threads)
         except RefitError as error:
-            on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {error}")
+            failure = str(error)
+            on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {failure}")
             continue
         if evaluator.refit_is_sound(model, trial.loss):
             return model, trial
@@ -151,8 +152,13 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     if refused is not None:
         on_notice(f"no sounder refit was possible; keeping trial {refused[1].job_id}'s")
         return refused
+    if "memory limit" in failure:
+        raise AutoMLError(
+            f"no model could be refitted on all rows ({failure}); raise --trial-memory-limit"
+        )
+    last = f" (the last refit: {failure})" if failure else ""
     raise AutoMLError(
-        "no model could be refitted on all rows within the time budget; raise --time-budget"
+        f"no model could be refitted on all rows within the time budget{last}; raise --time-budget"
     )
 
 

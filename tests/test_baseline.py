@@ -79,13 +79,22 @@ def test_the_baseline_model_file_loads_with_the_trusted_types_and_predicts(
     for csv, expected in ((regression_csv, None), (classes_csv, ["a", "b", "c"])):
         evaluator = _evaluator(csv, "y")
         dataset = load_training_data(csv, "y")
+        baseline = fit_baseline(evaluator)
         manifest = {
             "task": dataset.task,
+            "metric": evaluator.metric.name,
+            "target": "y",
             "schema": dataset.schema.to_dict(),
             "classes": list(dataset.classes),
+            "algorithm": "baseline",
+            "validation_score": baseline.score,
+            "trial_count": 0,
+            "failed_trials": 0,
+            "leaderboard": [],
+            "created": "2026-01-01T00:00:00+00:00",
         }
         path = tmp_path / f"{csv.stem}.automl"
-        bundle.save(path, fit_baseline(evaluator).model, manifest)
+        bundle.save(path, baseline.model, manifest)
         assert bundle.load(path).model is not None  # refused if it held an untrusted type
         predictions, _ = api.predict(path, csv)
         assert len(predictions) == 150

@@ -35,7 +35,9 @@ import psutil
 
 from automl_cli.evaluate import TrialResult
 
+# how running out of memory reads in an error; under the cap a thread's stack can fail too
 _OUT_OF_MEMORY = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
+_OUT_OF_MEMORY += ("can't start new thread",)
 
 
 def private_mb(pid: int) -> float:
@@ -136,7 +138,8 @@ def capped_refit(evaluator: Any, config: dict, n_threads: int, limit_mb: float |
     try:
         with hard_cap(limit_mb):
             return evaluator.fit_final(config, n_threads)
-    except MemoryError:
-        if limit_mb is None:
+    except (MemoryError, RuntimeError, OSError) as error:
+        said = f"{type(error).__name__}: {error}"
+        if limit_mb is None or not any(sign in said for sign in _OUT_OF_MEMORY):
             raise
         raise MemoryError(cap_message(footprint, limit_mb)) from None

@@ -184,11 +184,12 @@ def search(
 def no_success_message(trials: list[TrialResult], time_budget: float, log: Path | None) -> str:
     if not trials:
         return f"no trial finished within the time budget of {time_budget:g} s; raise --time-budget"
-    reason, _ = Counter((t.error or t.status).split(" (at ")[0] for t in trials).most_common(1)[0]
+    causes = Counter(((t.error or t.status).split(" (at ")[0], t.status) for t in trials)
+    (reason, status), _ = causes.most_common(1)[0]
     fix = "check the data, or raise --time-budget if they ran out of time"
     if "(time limit)" in reason:
         fix = "raise --trial-time-limit (its default grows with --time-budget)"
-    elif "(memory limit" in reason:
+    elif status == "memory":
         fix = "raise --trial-memory-limit"
     where = f"; their log: {log}" if log is not None else ""
     return f"all {len(trials)} trials failed (most often: {reason}); {fix}{where}"
