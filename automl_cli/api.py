@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from automl_cli.evaluate import TrialResult
 
 LEADERBOARD_SIZE = 10
+PARTIAL_REFIT_ROWS = (1 / 3, 1 / 9, 1 / 27)  # fractions of the rows a late refit may use
 
 
 @dataclass(kw_only=True)
@@ -94,12 +95,13 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
         executor, evaluator = search.executor, search.evaluator
         # a first stop from here on still gets a model
         with interrupts.caught(outcome.stopped_by_signal) as late:
-            model, best = _refit_best(
+            model, best, refit_rows = _refit_best(
                 executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
             )
         with interrupts.caught() as writing:  # the model and its log are written whole
             manifest = _manifest(dataset, metric, options, best, search)
             manifest["run_id"] = search.log.run_id  # so does every line of its trial log
+            manifest["refit_rows"] = refit_rows
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
             bundle.save(options.out, model, manifest)
             search.log.keep()
@@ -114,41 +116,56 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     """Refit the best trial that can be refitted by `refit_end`; fall back down the ranks.
 
-    A refit that fails, or that fits its own rows far worse than its trial promised
-    (`Evaluator.refit_is_sound`), gives way to the next. The last resort is the best trial
-    expected to refit within QUICK_REFIT_SECONDS (else the cheapest to refit), given that long
-    even when the clock has run out: a slightly late model beats no model, and so does the
-    best refused one. (The cheapest alone was once a 2-NN with 3 times the best trial's log loss.)
+    Returns the model, its trial and the fraction of the rows it was fitted on. A refit that
+    fails, or that fits its own rows far worse than its trial promised
+    (`Evaluator.refit_is_sound`), gives way to the next. When none of the best few can be
+    refitted on all rows in the time left (a large table, a short budget), the best is fitted
+    on the largest fraction of the rows that fits, never fewer than its trial saw: a model on
+    a subsample beats no model. The last resort is the best trial expected to refit within
+    QUICK_REFIT_SECONDS (else the cheapest to refit), given that long even when the clock has
+    run out, and so does the best refused one. (The cheapest alone was once a 2-NN with 3
+    times the best trial's log loss.)
     """
     from automl_cli.execute import RefitError
     from automl_cli.search.budget import QUICK_REFIT_SECONDS, REFIT_SAFETY
 
+    def rows_that_fit(trial, left: float) -> float | None:
+        """The largest fraction of the rows, down to the trial's own, refitted in time."""
+        fractions = [f for f in PARTIAL_REFIT_ROWS if f > trial.budget] + [trial.budget]
+        fits = [f for f in fractions if evaluator.refit_estimate(trial, f) * REFIT_SAFETY <= left]
+        return fits[0] if fits else None
+
     quick = [t for t in ranked if evaluator.refit_estimate(t) <= QUICK_REFIT_SECONDS]
     last_resort = quick[0] if quick else min(ranked, key=evaluator.refit_estimate)
-    candidates = [*ranked[:5], last_resort]
+    candidates = [*((t, "all") for t in ranked[:5]), (ranked[0], "part"), (last_resort, "last")]
     refused, tried, failure = None, set(), ""
-    for position, trial in enumerate(candidates):
+    for trial, kind in candidates:
         left = refit_end - time.monotonic()
-        last = position == len(candidates) - 1
-        if trial.job_id in tried or (
-            evaluator.refit_estimate(trial) * REFIT_SAFETY > left and not last
-        ):
+        rows = 1.0 if kind != "part" else rows_that_fit(trial, left)
+        if (trial.job_id, rows) in tried or rows is None:
             continue
-        tried.add(trial.job_id)
-        limit = max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY) if last else left
+        if kind == "all" and evaluator.refit_estimate(trial) * REFIT_SAFETY > left:
+            continue
+        tried.add((trial.job_id, rows))
+        limit = max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY) if kind == "last" else left
         try:
-            model = executor.refit(trial.config, limit, n_threads)
+            model = executor.refit(trial.config, limit, n_threads, rows)
         except RefitError as error:
             failure = str(error)
             on_notice(f"refit of trial {trial.job_id} ({trial.algorithm}) failed: {failure}")
             continue
         if evaluator.refit_is_sound(model, trial.loss):
-            return model, trial
+            if rows < 1.0:
+                on_notice(
+                    f"the model was fitted on {rows:.0%} of the rows: a refit on all of them "
+                    "would not end within the time budget; raise --time-budget for one"
+                )
+            return model, trial, rows
         on_notice(
             f"refit of trial {trial.job_id} ({trial.algorithm}) fits its own rows far worse "
             f"than its validation {evaluator.metric.name} promised"
         )
-        refused = refused or (model, trial)
+        refused = refused or (model, trial, rows)
     if refused is not None:
         on_notice(f"no sounder refit was possible; keeping trial {refused[1].job_id}'s")
         return refused

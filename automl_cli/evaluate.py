@@ -226,12 +226,20 @@ class Evaluator:
             time.perf_counter() - started,
         )
 
-    def fit_final(self, config: dict[str, Any], n_threads: int | None = None) -> Any:
-        """The config refitted on every row, for the model file."""
+    def fit_final(
+        self, config: dict[str, Any], n_threads: int | None = None, rows: float = 1.0
+    ) -> Any:
+        """The config refitted for the model file: on every row, or on a seeded (stratified)
+        `rows` fraction of them where every row cannot be fitted in the time left."""
         model = self.pipeline(config, n_threads)
+        X, y = self.X, self.y
+        if rows < 1.0:
+            order = nested_order(y, self.task != "regression", np.random.default_rng(self.seed))
+            kept = np.sort(order[: max(1, math.ceil(rows * len(y) - 1e-9))])
+            X, y = X.iloc[kept], y[kept]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(self.X, self.y)
+            model.fit(X, y)
         return model
 
     def refit_is_sound(self, model: Any, validation_loss: float) -> bool:
@@ -265,10 +273,11 @@ class Evaluator:
         margin = max(0.5 * (baseline - validation_loss), 0.1 * abs(baseline))
         return bool(in_sample <= validation_loss + margin)
 
-    def refit_estimate(self, result: TrialResult) -> float:
-        """Seconds a refit on all rows should take, from the trial's per-split fit time."""
+    def refit_estimate(self, result: TrialResult, rows: float = 1.0) -> float:
+        """Seconds a refit on all rows (or a `rows` fraction) should take, from the trial's
+        per-split fit time."""
         trained = max(1, len(self.splits[0].train_rows(result.budget)))
-        return result.fit_seconds * len(self.y) / trained
+        return result.fit_seconds * rows * len(self.y) / trained
 
 
 def _describe(error: BaseException) -> str:

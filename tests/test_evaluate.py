@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_fit_falls_back_to_the_next_trial_when_a_refit_is_not_sound():
     ]
     notices = []
     with InProcessExecutor(evaluator) as executor:
-        model, best = _refit_best(
+        model, best, rows = _refit_best(
             executor, evaluator, ranked, time.monotonic() + 60, 1, notices.append
         )
     assert best.job_id == 1
@@ -145,7 +146,7 @@ def test_a_lone_refused_refit_is_kept_rather_than_no_model():
     weak = portfolio_config(evaluator, "linear", linear__ridge_alpha=1000.0)
     notices = []
     with InProcessExecutor(evaluator) as executor:
-        model, best = _refit_best(
+        model, best, rows = _refit_best(
             executor,
             evaluator,
             [TrialResult(0, weak, 1.0, 0.0, 0.0, "ok", 0.01, 0.01)],
@@ -172,9 +173,28 @@ def test_with_no_time_left_the_best_quick_trial_is_refitted_not_merely_the_cheap
     assert evaluator.refit_estimate(ranked[1]) <= QUICK_REFIT_SECONDS
     notices = []
     with InProcessExecutor(evaluator) as executor:
-        model, best = _refit_best(
+        model, best, rows = _refit_best(
             executor, evaluator, ranked, time.monotonic() - 1, 1, notices.append
         )
     # every candidate is skipped for time but the last resort: the best quick one (trial 2),
     # not the cheapest (the linear model, ranked last)
-    assert best.job_id == 2 and model is not None and not notices
+    assert best.job_id == 2 and model is not None and not notices and rows == 1.0
+
+
+def test_a_best_trial_too_slow_for_all_rows_is_refitted_on_the_fraction_that_fits():
+    """A large table's search ends with trials on subsamples only: the best is refitted on the
+    largest fraction of the rows whose expected time fits, not swapped for a worse config."""
+    dataset = load_training_data(DATASETS / "breast_cancer.csv", "diagnosis", "binary")
+    evaluator = Evaluator(dataset, resolve_metric(None, "binary"), seed=0)
+    config = portfolio_config(evaluator, "random_forest")
+    # 20 s to fit its 1/9 of the rows: all of them would take about 9 x 20 s, a third 3 x 20 s
+    slow = TrialResult(0, config, 1 / 9, 0.01, 0.99, "ok", 20.0, 20.0)
+    notices = []
+    with InProcessExecutor(evaluator) as executor:
+        model, best, rows = _refit_best(
+            executor, evaluator, [slow], time.monotonic() + 120, 1, notices.append
+        )
+    assert best.job_id == 0 and rows == pytest.approx(1 / 3)
+    # the forest's first tree saw at most a third of the rows (all of them: about 360 distinct)
+    assert model[-1].estimators_[0].tree_.n_node_samples[0] <= math.ceil(len(dataset.y) / 3)
+    assert "fitted on 33% of the rows" in notices[0]

@@ -52,8 +52,11 @@ class Executor(Protocol):
         """Stop every running trial; returns the jobs that were stopped."""
         ...
 
-    def refit(self, config: dict[str, Any], time_limit: float, n_threads: int = 1) -> Any:
-        """`config` fitted on all rows; RefitError if it fails or runs out of time."""
+    def refit(
+        self, config: dict[str, Any], time_limit: float, n_threads: int = 1, rows: float = 1.0
+    ) -> Any:
+        """`config` fitted on all rows (or a seeded `rows` fraction of them, see
+        `Evaluator.fit_final`); RefitError if it fails or runs out of time."""
         ...
 
     def close(self) -> None: ...

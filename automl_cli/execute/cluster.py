@@ -244,8 +244,10 @@ class DaskExecutor:
         return [task.job for task in tasks]
 
     # -- the final model ----------------------------------------------------------------------
-    def refit(self, config: dict[str, Any], time_limit: float, n_threads: int = 1) -> Any:
-        """Fit `config` on all rows on a Dask worker, with that worker's threads.
+    def refit(
+        self, config: dict[str, Any], time_limit: float, n_threads: int = 1, rows: float = 1.0
+    ) -> Any:
+        """Fit `config` on all rows (or a `rows` fraction) on a Dask worker, with its threads.
 
         If the cluster is gone or loses the worker, the refit runs here instead, in a local
         worker process with `n_threads` threads (at most this machine's cores), under the
@@ -260,6 +262,7 @@ class DaskExecutor:
                     config,
                     time_limit,
                     self.memory_limit_mb,
+                    rows,
                     key=f"automl-refit-{self._run_id}-{uuid.uuid4().hex[:6]}",
                     pure=False,
                 )
@@ -270,7 +273,7 @@ class DaskExecutor:
                 pass
         left = time_limit - (time.monotonic() - started)
         with ProcessExecutor(self._evaluator, 1, memory_limit_mb=self.memory_limit_mb) as local:
-            return local.refit(config, left, min(n_threads, default_workers()))
+            return local.refit(config, left, min(n_threads, default_workers()), rows)
 
     def close(self) -> None:
         """End this run's trial processes and drop its data on the workers, then disconnect."""

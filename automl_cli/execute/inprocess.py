@@ -49,12 +49,14 @@ class InProcessExecutor:
         cancelled, self._job = self.running, None
         return cancelled
 
-    def refit(self, config: dict[str, Any], time_limit: float, n_threads: int = 1) -> Any:
+    def refit(
+        self, config: dict[str, Any], time_limit: float, n_threads: int = 1, rows: float = 1.0
+    ) -> Any:
         from threadpoolctl import threadpool_limits
 
         try:
             with threadpool_limits(limits=n_threads):
-                return self._evaluator.fit_final(config, n_threads)
+                return self._evaluator.fit_final(config, n_threads, rows)
         except Exception as error:
             raise RefitError(f"{type(error).__name__}: {error}") from error
 

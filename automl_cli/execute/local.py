@@ -90,10 +90,10 @@ def _worker_main(conn: Connection, shared: SharedEvaluator, n_threads: int) -> N
         if kind == "trial":
             conn.send(memory.capped_trial(evaluator, payload, memory_limit_mb))
         elif kind == "refit":
-            config, threads = payload
+            config, threads, rows = payload
             try:
                 with threadpool_limits(limits=threads):
-                    model = memory.capped_refit(evaluator, config, threads, memory_limit_mb)
+                    model = memory.capped_refit(evaluator, config, threads, rows, memory_limit_mb)
                 conn.send(("ok", model))
             except Exception as error:  # reported to the parent, which decides
                 conn.send(("error", f"{type(error).__name__}: {error}"))
@@ -269,8 +269,11 @@ class ProcessExecutor:
         return cancelled
 
     # -- the final model ----------------------------------------------------------------------
-    def refit(self, config: dict[str, Any], time_limit: float, n_threads: int = 1) -> Any:
-        """Fit `config` on all rows in a worker, under the time limit and the memory limit.
+    def refit(
+        self, config: dict[str, Any], time_limit: float, n_threads: int = 1, rows: float = 1.0
+    ) -> Any:
+        """Fit `config` on all rows (or a `rows` fraction) in a worker, under the time limit
+        and the memory limit.
 
         RefitError if it fails, dies, or runs past either limit.
         """
@@ -278,7 +281,7 @@ class ProcessExecutor:
         if not self._ready(worker, max(0.0, time_limit)):
             self._replace(worker)
             raise RefitError("the refit's process did not start within its time limit")
-        self._send(worker, ("refit", (config, n_threads)))
+        self._send(worker, ("refit", (config, n_threads, rows)))
         worker.started = time.monotonic()
         worker.deadline = worker.started + max(0.0, time_limit)
         while not worker.conn.poll(POLL_SECONDS):

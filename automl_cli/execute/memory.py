@@ -132,12 +132,14 @@ def capped_trial(evaluator: Any, payload: tuple, limit_mb: float | None) -> Tria
     return dataclasses.replace(result, status="memory", error=cap_message(footprint, limit_mb))
 
 
-def capped_refit(evaluator: Any, config: dict, n_threads: int, limit_mb: float | None) -> Any:
+def capped_refit(
+    evaluator: Any, config: dict, n_threads: int, rows: float, limit_mb: float | None
+) -> Any:
     """The evaluator's refit under the hard cap; MemoryError says which limit it met."""
     footprint = private_mb(os.getpid())
     try:
         with hard_cap(limit_mb):
-            return evaluator.fit_final(config, n_threads)
+            return evaluator.fit_final(config, n_threads, rows)
     except (MemoryError, RuntimeError, OSError) as error:
         said = f"{type(error).__name__}: {error}"
         if limit_mb is None or not any(sign in said for sign in _OUT_OF_MEMORY):

@@ -117,11 +117,12 @@ def refit(
     config: dict[str, Any],
     time_limit: float,
     memory_limit_mb: float | None,
+    rows: float = 1.0,
 ) -> Any:
     """The final model, fitted in a child process with all of this Dask worker's threads."""
     threads = max(1, distributed.get_worker().state.nthreads)
     with ProcessExecutor(_evaluator(run_id), 1, memory_limit_mb=memory_limit_mb) as runner:
-        return runner.refit(config, time_limit, threads)
+        return runner.refit(config, time_limit, threads, rows)
 
 
 def stop_trials(run_id: str, job_ids: list[int]) -> None:

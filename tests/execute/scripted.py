@@ -87,5 +87,7 @@ class ScriptedEvaluator:
         seconds = time.perf_counter() - started
         return TrialResult(job_id, config, budget, 1.0 - score, score, "ok", seconds, seconds)
 
-    def fit_final(self, config: dict[str, Any], n_threads: int | None = None) -> dict[str, Any]:
-        return {"score": _act(config), "threads": n_threads, "pid": os.getpid()}
+    def fit_final(
+        self, config: dict[str, Any], n_threads: int | None = None, rows: float = 1.0
+    ) -> dict[str, Any]:
+        return {"score": _act(config), "threads": n_threads, "rows": rows, "pid": os.getpid()}
