@@ -77,7 +77,7 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
         ("target", manifest["target"]),
         ("classes", ", ".join(map(str, manifest["classes"])) or "-"),
         ("features", str(len(manifest["schema"]["columns"]))),
-        ("training rows", str(manifest.get("training_rows", "-"))),
+        ("training rows", _training_rows(manifest)),
         ("algorithm", manifest["algorithm"]),
         (
             f"validation {manifest['metric']}",
@@ -96,6 +96,13 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
     for field, value in rows:
         table.add_row(field, value)
     return table
+
+
+def _training_rows(manifest: dict[str, Any]) -> str:
+    """The rows the model was fitted on: all of them, or the fraction a late refit used."""
+    rows = str(manifest.get("training_rows", "-"))
+    fraction = manifest.get("refit_rows", 1.0)
+    return rows if fraction >= 1.0 else f"{rows} (the model fitted on {fraction:.0%} of them)"
 
 
 def _baseline_row(manifest: dict[str, Any]) -> list[tuple[str, str]]:

@@ -26,6 +26,10 @@ NO_RESULT_GRACE = 0.05  # share of the budget the search may overrun while no tr
 REFIT_SAFETY = 1.5  # a refit's time estimate is multiplied by this before it is trusted
 REFIT_FLOOR_SECONDS = 1.0
 QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may run late
+# at most this share of the budget is kept for the refit: a slower one is fitted on a fraction
+# of the rows (api._refit_best); a 1M x 30 search at 120 s stopped at 60 s under a cap of 1/2
+# for a refit that took 15 s (benchmarks/results/scale.md)
+REFIT_RESERVE_CAP = 1 / 3
 FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
 
 
@@ -48,7 +52,7 @@ def default_trial_limit(time_budget: float) -> float:
 def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
     """Seconds to keep free for the final refit, from the incumbent's estimated refit time."""
     wanted = estimate_seconds * REFIT_SAFETY + REFIT_FLOOR_SECONDS
-    return min(max(wanted, 0.05 * time_budget), 0.5 * time_budget)
+    return min(max(wanted, 0.05 * time_budget), REFIT_RESERVE_CAP * time_budget)
 
 
 def refit_deadline(hard_end: float) -> float:
