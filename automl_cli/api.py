@@ -116,22 +116,28 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     """Refit the best trial that can be refitted by `refit_end`; fall back down the ranks.
 
-    Returns the model, its trial and the fraction of the rows it was fitted on. A refit that
-    fails, or that fits its own rows far worse than its trial promised
-    (`Evaluator.refit_is_sound`), gives way to the next. When none of the best few can be
-    refitted on all rows in the time left (a large table, a short budget), the best is fitted
-    on the largest fraction of the rows that fits, never fewer than its trial saw: a model on
-    a subsample beats no model. The last resort is the best trial expected to refit within
-    QUICK_REFIT_SECONDS (else the cheapest to refit), given that long even when the clock has
-    run out, and so does the best refused one. (The cheapest alone was once a 2-NN with 3
+    Returns the model, its trial and the fraction of the rows it was fitted on. A refit that fails,
+    or that fits its own rows far worse than its trial promised (`Evaluator.refit_is_sound`), gives
+    way to the next. When none of the best few can be refitted on all rows in the time left (a
+    large table, a short budget), the best is fitted on the largest fraction of the rows that fits,
+    never fewer than its trial saw: a model on a subsample beats no model. On a large table no
+    refit uses more rows than `scale.refit_rows` allows. The last resort is the best trial expected
+    to refit within QUICK_REFIT_SECONDS (else the cheapest to refit), given that long even when the
+    clock has run out, and so does the best refused one. (The cheapest alone was once a 2-NN with 3
     times the best trial's log loss.)
     """
     from automl_cli.execute import RefitError
+    from automl_cli.scale import refit_rows
     from automl_cli.search.budget import QUICK_REFIT_SECONDS, REFIT_SAFETY
+
+    def most_rows(trial) -> float:
+        return refit_rows(trial.budget, *evaluator.X.shape)
 
     def rows_that_fit(trial, left: float) -> float | None:
         """The largest fraction of the rows, down to the trial's own, refitted in time."""
-        fractions = [f for f in PARTIAL_REFIT_ROWS if f > trial.budget] + [trial.budget]
+        ceiling = most_rows(trial)
+        fractions = [f for f in PARTIAL_REFIT_ROWS if trial.budget < f < ceiling]
+        fractions = [ceiling, *fractions, trial.budget]
         fits = [f for f in fractions if evaluator.refit_estimate(trial, f) * REFIT_SAFETY <= left]
         return fits[0] if fits else None
 
@@ -141,10 +147,10 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     refused, tried, failure = None, set(), ""
     for trial, kind in candidates:
         left = refit_end - time.monotonic()
-        rows = 1.0 if kind != "part" else rows_that_fit(trial, left)
+        rows = most_rows(trial) if kind != "part" else rows_that_fit(trial, left)
         if (trial.job_id, rows) in tried or rows is None:
             continue
-        if kind == "all" and evaluator.refit_estimate(trial) * REFIT_SAFETY > left:
+        if kind == "all" and evaluator.refit_estimate(trial, rows) * REFIT_SAFETY > left:
             continue
         tried.add((trial.job_id, rows))
         limit = max(left, QUICK_REFIT_SECONDS * REFIT_SAFETY) if kind == "last" else left
@@ -157,8 +163,8 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
         if evaluator.refit_is_sound(model, trial.loss):
             if rows < 1.0:
                 on_notice(
-                    f"the model was fitted on {rows:.0%} of the rows: a refit on all of them "
-                    "would not end within the time budget; raise --time-budget for one"
+                    f"the model was fitted on {rows:.0%} of the rows, as many as the time left "
+                    "allows; raise --time-budget for a refit on more"
                 )
             return model, trial, rows
         on_notice(

@@ -197,4 +197,4 @@ def test_a_best_trial_too_slow_for_all_rows_is_refitted_on_the_fraction_that_fit
     assert best.job_id == 0 and rows == pytest.approx(1 / 3)
     # the forest's first tree saw at most a third of the rows (all of them: about 360 distinct)
     assert model[-1].estimators_[0].tree_.n_node_samples[0] <= math.ceil(len(dataset.y) / 3)
-    assert "fitted on 33% of the rows" in notices[0]
+    assert "fitted on 33% of the rows" in notices[0] and "raise --time-budget" in notices[0]

@@ -13,7 +13,7 @@ from automl_cli.data.size import LARGE_CELLS, is_large
 from automl_cli.evaluate import Evaluator
 from automl_cli.metrics import resolve_metric
 from automl_cli.optimize import create_optimizer
-from automl_cli.scale import cheap_first, optimizer_options
+from automl_cli.scale import REFIT_GROWTH, cheap_first, optimizer_options, refit_rows
 from tests.optimize.conftest import build_tiny_space
 
 
@@ -125,3 +125,11 @@ def test_fast_learners_go_first_on_large_data_only():
     assert cheap_first(configs, 1_000, 10) == configs
     ordered = [c["algorithm"] for c in cheap_first(configs, 1_000_000, 30)]
     assert ordered == ["lightgbm", "linear", "xgboost", "random_forest", "knn"]
+
+
+def test_a_refit_on_a_large_table_uses_at_most_three_times_its_trials_rows():
+    assert REFIT_GROWTH == 3
+    assert refit_rows(1 / 27, 2_000, 500) == 1.0  # a small table: always all rows
+    assert refit_rows(1 / 27, 200_000, 500) == pytest.approx(1 / 9)
+    assert refit_rows(1 / 3, 200_000, 500) == 1.0
+    assert refit_rows(1 / 81, 1_000_000, 30) == pytest.approx(1 / 27)

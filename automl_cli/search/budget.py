@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from automl_cli.scale import refit_rows
 from automl_cli.search.loop import rank_trials
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def search_deadline(
             return hard_end + NO_RESULT_GRACE * time_budget
         if not keep_for_refit:
             return hard_end
-        reserve = refit_reserve(evaluator.refit_estimate(ranked[0]), time_budget)
+        rows = refit_rows(ranked[0].budget, *evaluator.X.shape)
+        reserve = refit_reserve(evaluator.refit_estimate(ranked[0], rows), time_budget)
         return refit_deadline(hard_end) - reserve
 
     return search_end
