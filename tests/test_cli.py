@@ -190,63 +190,6 @@ def test_bad_options_exit_2_with_one_line(tmp_path, options, named):
     assert list(tmp_path.iterdir()) == []
 
 
-def write_bad_inputs(folder):
-    """Each bad input of the foundation issue, as a file a user could pass, with its target."""
-    cases = {}
-
-    def add(name, content, target="y"):
-        path = folder / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-        cases[name] = (path, target)
-
-    cases["missing.csv"] = (folder / "missing.csv", "y")
-    cases["a_folder"] = (folder, "y")
-    add("empty.csv", "")
-    add("header_only.csv", "a,b,y\n")
-    add("binary.csv", bytes(range(256)) * 8)
-    add("zip.csv", b"PK\x03\x04" + bytes(200))
-    add("constant_target.csv", "a,y\n" + "".join(f"{i},1\n" for i in range(30)))
-    add("missing_target.csv", "a,y\n" + "".join(f"{i},\n" for i in range(30)))
-    add("lonely_class.csv", "a,y\n" + "".join(f"{i},{'b' if i else 'a'}\n" for i in range(30)))
-    add("no_features.csv", "id,k,y\n" + "".join(f"{i},same,{i % 2}\n" for i in range(30)))
-    add("duplicate_columns.csv", "a,a,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)))
-    add(
-        "utf16.csv",
-        ("a,y\n" + "".join(f"caf\u00e9{i % 3},{i % 2}\n" for i in range(30))).encode("utf-16"),
-    )
-    add(
-        "absent_target.csv",
-        "alpha,beta,label\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)),
-        "lable",
-    )
-    return cases
-
-
-def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path):
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    out_folder = tmp_path / "out"
-    out_folder.mkdir()
-    for name, (path, target) in write_bad_inputs(inputs).items():
-        done = run_cli(
-            "fit", path, "--target", target, "--out", out_folder / "m.automl", "--time-budget", "20"
-        )
-        lines = done.stderr.strip().splitlines()
-        assert done.returncode == 2, (name, done.stderr)
-        assert len(lines) == 1 and lines[0].startswith("error: "), (name, done.stderr)
-        assert "Traceback" not in done.stderr
-        if name == "absent_target.csv":
-            assert "label" in lines[0]  # the closest column is suggested
-        if name == "lonely_class.csv":
-            assert "class(es) 'a' of target 'y' have only 1 row" in lines[0]
-        if name == "utf16.csv":
-            assert "UTF-16" in lines[0] and "re-save it as UTF-8" in lines[0]
-        assert list(out_folder.iterdir()) == [], name
-
-
 def test_a_latin1_file_is_fitted_and_predicted_with_its_accents(tmp_path):
     """Not UTF-8, so read as Windows-1252 (a superset of Latin-1), with a note saying so."""
     cities = ["Zürich", "Málaga", "Besançon"]
