@@ -37,3 +37,14 @@ def cli():
 @pytest.fixture(scope="session")
 def datasets() -> Path:
     return DATASETS
+
+
+@pytest.fixture
+def fits():
+    """`automl fit` processes a test starts; their process groups are killed when it ends."""
+    from tests.execute.conftest import kill_group
+
+    started: list[subprocess.Popen] = []
+    yield started
+    for fit in started:
+        kill_group(fit)

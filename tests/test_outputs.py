@@ -18,7 +18,6 @@ import pytest
 
 from automl_cli import bundle
 from tests.conftest import DATASETS, REPO, run_cli
-from tests.execute.conftest import kill_group
 
 FAST = ("--quiet", "--max-trials", "1", "--n-jobs", "1")
 
@@ -182,15 +181,6 @@ def wait_for(condition, fit: subprocess.Popen, what: str, within: float = 120.0)
 
 def holds_lock(fit: subprocess.Popen, lock: Path):
     return lambda: lock.exists() and lock.read_text().strip() == str(fit.pid)
-
-
-@pytest.fixture
-def fits():
-    """Fits a test starts; their process groups are killed when it ends."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for fit in started:
-        kill_group(fit)
 
 
 def assert_model_matches_its_log(out: Path) -> dict:

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from automl_cli import api, bundle
 from tests.conftest import DATASETS, REPO, run_cli
@@ -63,15 +62,6 @@ def wait_for_trials(fit: subprocess.Popen, out: Path, ok: int, within: float = 9
             fit.kill()
             raise AssertionError(f"no {ok} finished trials: {fit.communicate()[1]}")
         time.sleep(0.2)
-
-
-@pytest.fixture
-def fits():
-    """Fits started by a test; their process groups are killed if the test fails."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for fit in started:
-        kill_group(fit)
 
 
 def assert_usable_model(out: Path) -> dict:
