@@ -99,9 +99,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
                 executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
             )
         with interrupts.caught() as writing:  # the model and its log are written whole
-            manifest = _manifest(dataset, metric, options, best, search)
-            manifest["run_id"] = search.log.run_id  # so does every line of its trial log
-            manifest["refit_rows"] = refit_rows
+            manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
             bundle.save(options.out, model, manifest)
             search.log.keep()
@@ -185,7 +183,7 @@ def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):
     )
 
 
-def _manifest(dataset, metric, options, best, search) -> dict:
+def _manifest(dataset, metric, options, best, search, refit_rows: float) -> dict:
     from automl_cli.search.loop import rank_trials
 
     state = search.state
@@ -197,12 +195,14 @@ def _manifest(dataset, metric, options, best, search) -> dict:
         "schema": dataset.schema.to_dict(),
         "classes": list(dataset.classes),
         "training_rows": len(dataset.y),
+        "refit_rows": refit_rows,  # the fraction of them the model was fitted on
         "best_config": best.config,
         "algorithm": best.algorithm,
         "validation_score": best.score,
         "validation_loss": best.loss,
         "validation": search.evaluator.validation,
         "budget": best.budget,
+        "run_id": search.log.run_id,  # so does every line of its trial log
         "trial_count": len(state.trials),
         "failed_trials": state.failed,
         "stopped_by": state.stopped_by,

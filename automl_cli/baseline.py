@@ -79,12 +79,12 @@ def keep_better_than_baseline(
 
     The manifest gains "baseline" (its strategy, score and loss); when the baseline replaces
     the model, the manifest's algorithm, config and validation score become the baseline's and
-    the notice gives both scores. `model` None (a search without a model file) is only scored.
+    the notice gives both scores.
     """
     baseline = fit_baseline(evaluator)
     manifest["baseline"] = baseline.to_manifest()
     loss = manifest["validation_loss"]
-    if model is None or (math.isfinite(loss) and baseline.beaten_by(loss)):
+    if math.isfinite(loss) and baseline.beaten_by(loss):
         return model
     metric = manifest["metric"]
     on_notice(
@@ -98,5 +98,6 @@ def keep_better_than_baseline(
         validation_score=baseline.score,
         validation_loss=baseline.loss,
         budget=1.0,
+        refit_rows=1.0,
     )
     return baseline.model
