@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from automl_cli.meta.locate import shipped_path
 from tests.bad_input.inputs import (
     REGRESSION,
     TRAIN,
@@ -25,6 +24,7 @@ from tests.bad_input.inputs import (
     no_manifest,
     os_system_payload,
     pickle_payload,
+    shipped_path,
     table,
     tampered,
     the_model,

@@ -12,14 +12,33 @@ import json
 import os
 import pickle
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from automl_cli.meta.store import MetaBase
 
 IRIS = Path(__file__).resolve().parents[2] / "datasets" / "iris.csv"
+
+
+@cache
+def shipped_path() -> Path:
+    """The shipped knowledge base as the command under test sees it. The corpus runs `automl`
+    in a scratch folder, where the installed package is imported, not this checkout (whose
+    top-level metabase/ is then an ordinary file, written like any user's base)."""
+    ask = "from automl_cli.meta.locate import shipped_path; print(shipped_path())"
+    done = subprocess.run(
+        [sys.executable, "-c", ask],
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip())
 
 
 def table(header: str, row: Callable[[int], str], n: int = 40) -> str:

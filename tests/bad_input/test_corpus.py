@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from automl_cli.meta.locate import shipped_path
 from tests.bad_input.cases import CASES, Case
-from tests.bad_input.inputs import IRIS, pickle_payload
+from tests.bad_input.inputs import IRIS, pickle_payload, shipped_path
 
 Snapshot = dict[str, tuple[int, int, str]]
 

@@ -12,6 +12,7 @@ from automl_cli.metrics import resolve_metric
 from automl_cli.search.budget import (
     FINISH_SECONDS,
     NO_RESULT_GRACE,
+    REFIT_RESERVE_CAP,
     REFIT_SAFETY,
     refit_deadline,
     refit_reserve,
@@ -42,14 +43,14 @@ def test_the_search_stops_early_enough_to_refit_the_best_and_finish(evaluator, f
     end = search_deadline(evaluator, HARD_END, 100.0, keep_for_refit=True)([trial(0, fit_seconds)])
     estimate = evaluator.refit_estimate(trial(0, fit_seconds))
     assert end == refit_deadline(HARD_END) - refit_reserve(estimate, 100.0)
-    if estimate * REFIT_SAFETY < 0.5 * 100.0:  # the reserve covers the refit unless capped
+    if estimate * REFIT_SAFETY < REFIT_RESERVE_CAP * 100.0:  # covered unless capped
         assert end + estimate * REFIT_SAFETY <= refit_deadline(HARD_END)
 
 
 def test_the_reserve_grows_with_the_estimate_within_its_bounds():
     assert refit_reserve(0.0, 100.0) == 5.0  # 5 % of the budget at least
     assert refit_reserve(10.0, 100.0) == 10.0 * REFIT_SAFETY + 1.0
-    assert refit_reserve(1000.0, 100.0) == 50.0  # half the budget at most
+    assert refit_reserve(1000.0, 100.0) == REFIT_RESERVE_CAP * 100.0  # a third at most
 
 
 def test_without_a_success_the_search_may_run_into_the_grace(evaluator):
