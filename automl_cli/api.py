@@ -85,11 +85,11 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     for notice in dataset.notices:
         on_notice(notice)
 
+    bundle.prepare()  # before the search's threads start, while the forkserver preloads
     search = Search(
         dataset, metric, options, started=started, trial_log=options.trial_log, on_notice=on_notice
     )
     with search:
-        bundle.prepare_in_background()  # while the main thread mostly waits for trials
         outcome = search.run(search.deadline(keep_for_refit=True), on_event)
         ranked = outcome.ranked()
         executor, evaluator = search.executor, search.evaluator

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import threading
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -50,16 +49,16 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def prepare_in_background() -> None:
-    """Import skops.io in a thread now, so that `save` does not pay for it at the budget's end.
+def prepare() -> None:
+    """Import skops.io now, before the search, so that `save` does not pay for it at the end.
 
     Its first import walks scikit-learn for the types it trusts: the first save took 4.3 s on
     a busy 2-core machine, the next 0.04 s, and the first one came after the refit, at the
-    budget's end (benchmarks/results/refit_wall.md).
+    budget's end (benchmarks/results/refit_wall.md). It runs in the main thread before the
+    search starts its threads: imported in a thread of its own beside them, it once met
+    another import halfway ("partially initialized module 'dask.array'") and failed the fit.
     """
-    threading.Thread(
-        target=importlib.import_module, args=("skops.io",), name="skops-import"
-    ).start()
+    importlib.import_module("skops.io")
 
 
 def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> None:
