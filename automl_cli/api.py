@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from automl_cli import bundle, forkserver, interrupts, outputs
@@ -77,6 +76,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     from automl_cli.data import load_training_data
     from automl_cli.execute import ClusterError
     from automl_cli.metrics import resolve_metric
+    from automl_cli.model import Model
     from automl_cli.search.session import Search
 
     started = time.monotonic() if started is None else started
@@ -101,7 +101,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
         with interrupts.caught() as writing:  # the model and its log are written whole
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
-            bundle.save(options.out, model, manifest)
+            Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(options.out)
             search.log.keep()
     stop_signal = late.signum or writing.signum
     if stop_signal:
@@ -228,30 +228,16 @@ def predict(
     """Predictions for every row of `data` (contract 2), and notes about the model file and
     the cells read as missing because they do not fit the trained type (with `strict`, such
     cells are a DataError instead)."""
-    from automl_cli.data import DataError, Schema, read_csv
-    from automl_cli.evaluate import predict_scores
+    from automl_cli.data import read_csv
+    from automl_cli.model import read
 
-    loaded = bundle.load(model_path)
-    manifest = loaded.manifest
-    schema = Schema.from_dict(manifest["schema"])
-    frame = read_csv(data, text_columns=schema.formatted_columns)
-    X, unreadable = schema.read(frame)
-    notes = list(loaded.warnings)
+    model, notes = read(model_path)
+    frame = read_csv(data, text_columns=model.schema.formatted_columns)
+    predictions, unreadable = model.predictions(frame, strict=strict)
     if unreadable:
-        problem = schema.describe_unreadable(unreadable)
-        if strict:
-            raise DataError(f"{data}: {problem}; fix those values, or drop --strict")
+        problem = model.schema.describe_unreadable(unreadable)
         notes.append(f"{problem}; they were read as missing (--strict makes this an error)")
-    task = manifest["task"]
-    if task == "regression":
-        return pd.DataFrame({"prediction": predict_scores(loaded.model, X, task, 0)}), notes
-    classes = manifest["classes"]
-    proba = predict_scores(loaded.model, X, task, len(classes))
-    proba = proba / proba.sum(axis=1, keepdims=True)
-    columns: dict[str, Any] = {"prediction": np.asarray(classes, dtype=object)[proba.argmax(1)]}
-    for k, label in enumerate(classes):
-        columns[f"proba_{label}"] = proba[:, k]
-    return pd.DataFrame(columns), notes
+    return predictions, notes
 
 
 def write_predictions(predictions: pd.DataFrame, out: str | Path) -> None:

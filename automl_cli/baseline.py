@@ -51,7 +51,7 @@ def fit_baseline(evaluator: Evaluator) -> Baseline:
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.pipeline import Pipeline
 
-    from automl_cli.evaluate import predict_scores
+    from automl_cli.model import predict_scores
 
     if evaluator.n_classes:
         strategy, learner = "class shares", DummyClassifier(strategy="prior")

@@ -22,7 +22,8 @@ from automl_cli.errors import BundleError
 from automl_cli.files import atomic_write
 
 FORMAT = "automl-cli model"
-FORMAT_VERSION = 1
+# 1: the model part is a bare fitted pipeline; 2: an automl_cli.model.Model (schema inside)
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 MODEL = "model.skops"
 VERSIONED_LIBRARIES = ("automl-cli", "scikit-learn", "lightgbm", "xgboost", "numpy", "skops")
@@ -61,8 +62,8 @@ def prepare() -> None:
     importlib.import_module("skops.io")
 
 
-def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> None:
-    """Write the model and its manifest to `path` atomically."""
+def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write the model and its manifest to `path` atomically; the manifest as written."""
     import skops.io
 
     payload = skops.io.dumps(model)
@@ -76,6 +77,7 @@ def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> None:
     with atomic_write(path) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(MANIFEST, json.dumps(manifest, indent=2, default=str))
         z.writestr(MODEL, payload)
+    return manifest
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def load(path: str | Path) -> Bundle:
     """The manifest and the model, refusing anything that could run code or is tampered with."""
     import skops.io
 
-    from automl_cli.space import TRUSTED_TYPES
+    from automl_cli.space.trusted import TRUSTED_TYPES
 
     manifest, payload = _open(path, with_model=True)
     notes = _version_notes(manifest.get("libraries", {}))

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from automl_cli.errors import UsageError
 
@@ -122,6 +121,8 @@ def _add_manifest(
 @meta_app.command("list")
 def list_tasks(metabase: MetabaseOption = None) -> None:
     """The stored tasks: size, evaluations and best score on all rows."""
+    from rich.table import Table  # imported here: `automl predict` loads this module
+
     from automl_cli.meta.locate import open_for_reading
 
     with open_for_reading(metabase) as base:
@@ -150,6 +151,8 @@ def show(
     metabase: MetabaseOption = None,
 ) -> None:
     """A task's meta-features and its best configs."""
+    from rich.table import Table  # imported here: `automl predict` loads this module
+
     from automl_cli.choices import DEFAULT_METRIC
     from automl_cli.meta.features import META_FEATURES
     from automl_cli.meta.locate import open_for_reading
@@ -205,6 +208,8 @@ def suggest(
     metabase: MetabaseOption = None,
 ) -> None:
     """Show, without fitting, the neighbour tasks and the configs a warm start tries first."""
+    from rich.table import Table  # imported here: `automl predict` loads this module
+
     from automl_cli.data import load_training_data
     from automl_cli.meta.locate import open_for_reading
     from automl_cli.meta.warmstart import plan_warm_start

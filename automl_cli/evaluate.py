@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from automl_cli.metrics import Metric
+from automl_cli.model import predict_scores
 from automl_cli.space import algorithm_of, build_pipeline
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ SOUNDNESS_ROWS = 10_000  # rows a refit is checked on (refit_is_sound)
 CV_FOLDS = 5
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_MAX_ROWS = 10_000
-PROBABILITY_FLOOR = 1e-3  # weight of the uniform distribution in every predicted probability
 
 
 @dataclass(frozen=True)
@@ -119,23 +118,6 @@ def make_splits(y: np.ndarray, task: str, seed: int) -> list[Split]:
     train = np.flatnonzero(~is_valid)
     train = train[nested_order(y[train], stratified, rng)]
     return [Split(train, np.flatnonzero(is_valid))]
-
-
-def predict_scores(model: Any, X: pd.DataFrame, task: str, n_classes: int) -> np.ndarray:
-    """Probabilities over all n_classes codes (classification) or predictions (regression).
-
-    Probabilities are mixed with the uniform distribution at weight PROBABILITY_FLOOR, so no
-    class is ever ruled out: a forest with pure leaves, or a booster that saw no row of a class,
-    says 0 or 1e-6, and one such row of that class then costs up to 34.5 in log loss, enough to
-    sink a model better on every other row. The mix leaves every argmax and ranking (so
-    accuracy, F1, ROC AUC) as it was and adds at most about PROBABILITY_FLOOR to log loss
-    (benchmarks/results/probability_floor.md).
-    """
-    if task == "regression":
-        return np.asarray(model.predict(X), dtype=float)
-    proba = np.zeros((len(X), n_classes))
-    proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
-    return (1 - PROBABILITY_FLOOR) * proba + PROBABILITY_FLOOR / n_classes
 
 
 class Evaluator:

@@ -15,6 +15,7 @@ from automl_cli.baseline import fit_baseline
 from automl_cli.data import load_training_data
 from automl_cli.evaluate import Evaluator
 from automl_cli.metrics import resolve_metric
+from automl_cli.model import Model
 from tests.conftest import run_cli
 
 
@@ -94,7 +95,7 @@ def test_the_baseline_model_file_loads_with_the_trusted_types_and_predicts(
             "created": "2026-01-01T00:00:00+00:00",
         }
         path = tmp_path / f"{csv.stem}.automl"
-        bundle.save(path, baseline.model, manifest)
+        Model(baseline.model, dataset.schema, dataset.task, dataset.classes, manifest).save(path)
         assert bundle.load(path).model is not None  # refused if it held an untrusted type
         predictions, _ = api.predict(path, csv)
         assert len(predictions) == 150

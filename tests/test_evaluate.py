@@ -14,7 +14,6 @@ from automl_cli.data import load_training_data
 from automl_cli.evaluate import (
     CV_BELOW_ROWS,
     CV_FOLDS,
-    PROBABILITY_FLOOR,
     Evaluator,
     TrialResult,
     make_splits,
@@ -23,6 +22,7 @@ from automl_cli.evaluate import (
 )
 from automl_cli.execute.inprocess import InProcessExecutor
 from automl_cli.metrics import resolve_metric
+from automl_cli.model import PROBABILITY_FLOOR
 from automl_cli.search.budget import QUICK_REFIT_SECONDS
 from automl_cli.space import build_space, default_configs
 

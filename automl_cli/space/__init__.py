@@ -5,20 +5,33 @@
 DataFrame, `default_configs` gives the portfolio every search starts with, `adapt.py` moves
 any config into a space (completing a partial one), and TRUSTED_TYPES lists what a fitted
 pipeline may contain beyond what skops.io trusts by default.
+
+The names are imported on first use: loading a model file imports this package (its
+components and trusted types), and predicting must not pay for ConfigSpace.
 """
 
-from automl_cli.space.definition import SPACE_VERSION, available_algorithms, build_space, space_for
-from automl_cli.space.pipeline import algorithm_of, build_pipeline
-from automl_cli.space.portfolio import default_configs
-from automl_cli.space.trusted import TRUSTED_TYPES
+from __future__ import annotations
 
-__all__ = [
-    "SPACE_VERSION",
-    "TRUSTED_TYPES",
-    "algorithm_of",
-    "available_algorithms",
-    "build_pipeline",
-    "build_space",
-    "default_configs",
-    "space_for",
-]
+import importlib
+from typing import Any
+
+_HOMES = {
+    "SPACE_VERSION": "definition",
+    "available_algorithms": "definition",
+    "build_space": "definition",
+    "space_for": "definition",
+    "algorithm_of": "pipeline",
+    "build_pipeline": "pipeline",
+    "default_configs": "portfolio",
+    "TRUSTED_TYPES": "trusted",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

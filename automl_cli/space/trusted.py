@@ -6,7 +6,8 @@ test in tests/space fails when a new component adds a type that is missing here.
 """
 
 TRUSTED_TYPES: tuple[str, ...] = (
-    # our own transformers
+    # the stored model (schema, task and classes as plain values) and our own transformers
+    "automl_cli.model.Model",
     "automl_cli.space.components.CategoricalImputer",
     "automl_cli.space.components.CategoryFrame",
     # gradient boosting libraries and their fitted boosters
