@@ -67,13 +67,13 @@ def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> dict[str, An
     import skops.io
 
     payload = skops.io.dumps(model)
-    manifest = {
+    own = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "libraries": library_versions(),
         "model_sha256": hashlib.sha256(payload).hexdigest(),
-        **manifest,
     }
+    manifest = {**own, **manifest, **own}  # first, and a loaded model's saved again gets them
     with atomic_write(path) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(MANIFEST, json.dumps(manifest, indent=2, default=str))
         z.writestr(MODEL, payload)
