@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import sys
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from automl_cli.errors import BundleError
@@ -53,20 +55,40 @@ def library_versions() -> dict[str, str]:
 def prepare() -> None:
     """Import skops.io now, before the search, so that `save` does not pay for it at the end.
 
-    Its first import walks scikit-learn for the types it trusts: the first save took 4.3 s on
-    a busy 2-core machine, the next 0.04 s, and the first one came after the refit, at the
+    Its first import took 4.3 s on a busy 2-core machine, and came after the refit, at the
     budget's end (benchmarks/results/refit_wall.md). It runs in the main thread before the
     search starts its threads: imported in a thread of its own beside them, it once met
     another import halfway ("partially initialized module 'dask.array'") and failed the fit.
     """
-    importlib.import_module("skops.io")
+    skops_io()
+
+
+def skops_io() -> ModuleType:
+    """skops.io, imported without its walk through all of scikit-learn.
+
+    On its first import skops.io lists every scikit-learn estimator, to trust them by default,
+    with `sklearn.utils.all_estimators`, which imports every scikit-learn module (its tests
+    and datasets too, and Dask through an array-API shim): a second or more of `automl
+    predict`'s start (benchmarks/results/predict_speed.md). This tool never relies on that
+    default: a model file may hold only TRUSTED_TYPES, which names the scikit-learn types of
+    our models one by one. So the walk is skipped: skops.io then trusts no scikit-learn
+    estimator by default, in this process, which only makes it stricter.
+    """
+    if "skops.io" not in sys.modules:
+        import sklearn.utils
+
+        walk = sklearn.utils.all_estimators
+        sklearn.utils.all_estimators = lambda *args, **kwargs: []
+        try:
+            importlib.import_module("skops.io")
+        finally:
+            sklearn.utils.all_estimators = walk
+    return sys.modules["skops.io"]
 
 
 def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     """Write the model and its manifest to `path` atomically; the manifest as written."""
-    import skops.io
-
-    payload = skops.io.dumps(model)
+    payload = skops_io().dumps(model)
     own = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -88,10 +110,9 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 def load(path: str | Path) -> Bundle:
     """The manifest and the model, refusing anything that could run code or is tampered with."""
-    import skops.io
-
     from automl_cli.space.trusted import TRUSTED_TYPES
 
+    skops = skops_io()
     manifest, payload = _open(path, with_model=True)
     notes = _version_notes(manifest.get("libraries", {}))
     if hashlib.sha256(payload).hexdigest() != manifest.get("model_sha256"):
@@ -100,7 +121,7 @@ def load(path: str | Path) -> Bundle:
             "was altered or damaged); retrain with `automl fit`"
         )
     try:
-        untrusted = set(skops.io.get_untrusted_types(data=payload))
+        untrusted = set(skops.get_untrusted_types(data=payload))
     except Exception as error:
         raise BundleError(
             f"{path}: the model part cannot be read ({error}); retrain with `automl fit`"
@@ -112,7 +133,7 @@ def load(path: str | Path) -> Bundle:
             f"({', '.join(foreign[:3])}); only load files made by `automl fit`"
         )
     try:
-        model = skops.io.loads(payload, trusted=sorted(untrusted))
+        model = skops.loads(payload, trusted=sorted(untrusted))
     except Exception as error:
         hint = "; ".join(notes) or "the file may be damaged"
         raise BundleError(
