@@ -112,7 +112,6 @@ def load(path: str | Path) -> Bundle:
     """The manifest and the model, refusing anything that could run code or is tampered with."""
     from automl_cli.space.trusted import TRUSTED_TYPES
 
-    skops = skops_io()
     manifest, payload = _open(path, with_model=True)
     notes = _version_notes(manifest.get("libraries", {}))
     if hashlib.sha256(payload).hexdigest() != manifest.get("model_sha256"):
@@ -120,6 +119,7 @@ def load(path: str | Path) -> Bundle:
             f"{path}: the model does not match its manifest's checksum (the file "
             "was altered or damaged); retrain with `automl fit`"
         )
+    skops = skops_io()  # only now: a file that fails the checks above is refused fast
     try:
         untrusted = set(skops.get_untrusted_types(data=payload))
     except Exception as error:
