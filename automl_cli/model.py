@@ -168,12 +168,18 @@ def read(path: str | Path) -> tuple[Model, list[str]]:
 
     loaded = bundle.load(path)
     manifest = loaded.manifest
+    schema = Schema.from_dict(manifest["schema"])  # what `automl info` shows must be right too
     if manifest["format_version"] == 1:
-        schema = Schema.from_dict(manifest["schema"])
         stored = Model(loaded.model, schema, manifest["task"], manifest["classes"])
     elif isinstance(loaded.model, Model):
         stored = loaded.model
     else:
         raise BundleError(f"{path}: the model part is not a model; retrain with `automl fit`")
+    described = (schema, manifest["task"], manifest["classes"])
+    if (stored.schema, stored.task, stored.classes) != described:
+        raise BundleError(
+            f"{path}: the manifest describes another model than the one it holds (the file "
+            "was altered); retrain with `automl fit`"
+        )
     stored.manifest = manifest
     return stored, loaded.warnings

@@ -91,6 +91,14 @@ def test_a_tampered_model_file_is_refused(fitted, tmp_path):
     with pytest.raises(BundleError, match="checksum"):
         automl_cli.load(altered)
 
+    relabelled = tmp_path / "relabelled.automl"  # the manifest's classes swapped
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(relabelled, "w") as copy:
+        manifest = json.loads(original.read("manifest.json"))
+        copy.writestr("manifest.json", json.dumps({**manifest, "classes": ["yes", "no"]}))
+        copy.writestr("model.skops", original.read("model.skops"))
+    with pytest.raises(BundleError, match="another model"):
+        automl_cli.load(relabelled)
+
     model = automl_cli.load(path)  # a consistent file whose model would call os.system
     Model(os.system, model.schema, model.task, model.classes, model.manifest).save(
         tmp_path / "foreign.automl"
