@@ -35,6 +35,7 @@ _SIGNATURES = (
     (b"BZh", "csv", "bz2"),
     (b"\xfd7zXZ\x00", "csv", "xz"),
     (b"PK\x03\x04", "csv", "zip"),
+    (b"PK\x05\x06", "csv", "zip"),  # an empty ZIP archive
 )
 _EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".feather": "feather", ".arrow": "feather"}
 _KIND_NAMES = {"parquet": "Parquet", "feather": "Feather (Arrow)"}
