@@ -196,18 +196,18 @@ def _read_body(
 
         # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict. Read
         # without names: given names, pandas would turn surplus fields into a silent index.
-        with source.open() as handle, contextlib.suppress(ValueError, ArrowException):
-            frame = pd.read_csv(handle, engine="pyarrow", **options)
+        with source.for_pandas() as data, contextlib.suppress(ValueError, ArrowException):
+            frame = pd.read_csv(data, engine="pyarrow", **options)
             if frame.shape[1] == len(names) + 1 and frame.iloc[:, -1].isna().all():
                 frame = frame.iloc[:, :-1]  # a trailing separator on every line
             if frame.shape[1] == len(names):
                 frame.columns = names
                 return frame
     try:
-        with warnings.catch_warnings(), source.open() as handle:
+        with warnings.catch_warnings(), source.for_pandas() as data:
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
-                handle,
+                data,
                 engine="c",
                 names=names,
                 index_col=False,

@@ -79,7 +79,7 @@ def test_columns_of_lists_and_bytes_are_dropped_with_a_note(write_csv):
 
 
 def test_semicolons_and_decimal_commas_survive_compression(write_csv):
-    text = "a;b;y\n" + "".join(f'1.00{i % 3},5;{i % 3};{"pq"[i % 2]}\n' for i in range(12))
+    text = "a;b;y\n" + "".join(f"1.00{i % 3},5;{i % 3};{'pq'[i % 2]}\n" for i in range(12))
     dataset = load_training_data(write_csv(gzip.compress(text.encode()), "semi.csv.gz"), "y")
     assert dataset.X["a"].tolist() == [1000 + i % 3 + 0.5 for i in range(12)]
     assert dataset.name == "semi"
