@@ -6,7 +6,6 @@ stderr; 1 an internal error; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -134,6 +133,7 @@ def fit(
     options.check()  # a bad option costs no worker start
     from automl_cli import json_output
 
+    document_out = json_output.reserve_stdout() if as_json else None
     notices: list[str] = []
 
     def notice(message: str) -> None:
@@ -141,20 +141,24 @@ def fit(
         if not quiet:
             stderr.print(f"note: {message}")
 
-    with json_output.stdout_to_stderr() if as_json else contextlib.nullcontext():
-        if cluster is None:  # before the heavy imports, so that the forkserver's run beside them
-            from automl_cli import forkserver
+    if cluster is None:  # before the heavy imports, so that the forkserver's run beside them
+        from automl_cli import forkserver
 
-            forkserver.start_early()
-        from automl_cli.report import LiveProgress, leaderboard
+        forkserver.start_early()
+    from automl_cli.report import LiveProgress, leaderboard
 
-        with LiveProgress(metric, quiet) as progress:
-            result = api.fit(
-                data, options, started=_STARTED, on_event=progress.update, on_notice=notice
-            )
+    with LiveProgress(metric, quiet) as progress:
+        result = api.fit(
+            data,
+            options,
+            started=_STARTED,
+            on_event=progress.update,
+            on_notice=notice,
+        )
     manifest = result.manifest
-    if as_json:
-        json_output.emit(json_output.fit_summary(result.out, trial_log, manifest, notices))
+    if document_out is not None:
+        summary = json_output.fit_summary(result.out, trial_log, manifest, notices)
+        json_output.emit(summary, document_out)
         return
     if not quiet:
         stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))

@@ -8,14 +8,12 @@ library's print, in any process, can slip into the document.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from automl_cli.meta.records import EvaluationRecord, TaskRecord
@@ -41,24 +39,21 @@ _FIT_FIELDS = (
 )
 
 
-def emit(document: dict[str, Any]) -> None:
-    """Print `document` as the one JSON document on stdout."""
-    sys.stdout.write(json.dumps(_plain(document), allow_nan=False, indent=2) + "\n")
-    sys.stdout.flush()
+def emit(document: dict[str, Any], stream: IO[str] | None = None) -> None:
+    """Print `document` as the one JSON document on `stream` (stdout, or what `reserve_stdout`
+    kept of it)."""
+    stream = sys.stdout if stream is None else stream
+    stream.write(json.dumps(_plain(document), allow_nan=False, indent=2) + "\n")
+    stream.flush()
 
 
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send everything written to stdout, by this process or any it starts, to stderr."""
+def reserve_stdout() -> IO[str]:
+    """Keep stdout for the document alone: returned, while descriptor 1 points at stderr from
+    now on, for this process and every process it starts."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    kept = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+    return kept
 
 
 def fit_summary(
