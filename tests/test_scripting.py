@@ -114,7 +114,8 @@ def test_a_refused_json_command_prints_nothing_on_stdout(tmp_path):
     done = run_cli("fit", tmp_path / "absent.parquet", "--target", "y", "--json",
                    "--out", tmp_path / "m.automl")  # fmt: skip
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error:") and "no such file" in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "no such file" in lines[0]
 
 
 def complete(*words: str) -> list[str]:
