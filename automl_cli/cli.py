@@ -17,13 +17,12 @@ from rich.console import Console
 
 from automl_cli import interrupts
 from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
-from automl_cli.cli_meta import meta_app
+from automl_cli.cli_meta import DATA_HELP, JsonOption, meta_app
 from automl_cli.errors import AutoMLError, Interrupted
 
 _STARTED = time.monotonic()
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     help="AutoML for tabular data: `automl fit data.csv --target y` turns a CSV into a model.",
@@ -39,7 +38,7 @@ DEFAULT_METRICS = ", ".join(f"{metric} ({task})" for task, metric in DEFAULT_MET
 
 @app.command()
 def fit(
-    data: Annotated[Path, typer.Argument(help="Training CSV with a header row.")],
+    data: Annotated[Path, typer.Argument(help=f"Training data: {DATA_HELP}.")],
     target: Annotated[str, typer.Option("--target", help="Column to predict.")],
     task: Annotated[Task, typer.Option(help="Task type; auto detects it from the target.")] = (
         "auto"
@@ -102,6 +101,7 @@ def fit(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Search for the best pipeline for DATA and write it to --out."""
     from automl_cli.outputs import check_fit_outputs
@@ -131,6 +131,16 @@ def fit(
         early_stopping=early_stopping,
     )
     options.check()  # a bad option costs no worker start
+    from automl_cli import json_output
+
+    document_out = json_output.reserve_stdout() if as_json else None
+    notices: list[str] = []
+
+    def notice(message: str) -> None:
+        notices.append(message)
+        if not quiet:
+            stderr.print(f"note: {message}")
+
     if cluster is None:  # before the heavy imports, so that the forkserver's run beside them
         from automl_cli import forkserver
 
@@ -143,9 +153,13 @@ def fit(
             options,
             started=_STARTED,
             on_event=progress.update,
-            on_notice=lambda message: quiet or stderr.print(f"note: {message}"),
+            on_notice=notice,
         )
     manifest = result.manifest
+    if document_out is not None:
+        summary = json_output.fit_summary(result.out, trial_log, manifest, notices)
+        json_output.emit(summary, document_out)
+        return
     if not quiet:
         stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
     stdout.print(
@@ -158,7 +172,7 @@ def fit(
 @app.command()
 def predict(
     model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
-    data: Annotated[Path, typer.Argument(help="CSV with the model's feature columns.")],
+    data: Annotated[Path, typer.Argument(help=f"Rows with the model's features: {DATA_HELP}.")],
     out: Annotated[
         Path | None, typer.Option(help="Predictions CSV to write (default: print to stdout).")
     ] = None,
@@ -190,6 +204,7 @@ def predict(
 @app.command()
 def info(
     model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Show a model file's manifest and leaderboard."""
     from automl_cli import bundle
@@ -197,6 +212,11 @@ def info(
     from automl_cli.report import leaderboard, manifest_table
 
     manifest = bundle.read_manifest(model)
+    if as_json:
+        from automl_cli import json_output
+
+        json_output.emit(manifest)
+        return
     stdout.print(manifest_table(manifest))
     warm = manifest.get("warm_start", {})
     if warm.get("enabled"):

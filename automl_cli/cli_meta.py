@@ -34,11 +34,18 @@ MetabaseOption = Annotated[
         "folder; reading falls back to the shipped base).",
     ),
 ]
+DATA_HELP = "CSV (delimiter sniffed; gzip, bzip2, xz or ZIP compressed or not), Parquet or Feather"
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout, and nothing else there.")
+]
 
 
 @meta_app.command()
 def add(
-    data: Annotated[Path | None, typer.Argument(help="Training CSV with a header row.")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Argument(help=f"Training data: {DATA_HELP}."),
+    ] = None,
     target: Annotated[str | None, typer.Option(help="Column to predict.")] = None,
     name: Annotated[
         str | None, typer.Option(help="Task name (default: the file name without extension).")
@@ -119,7 +126,7 @@ def _add_manifest(
 
 
 @meta_app.command("list")
-def list_tasks(metabase: MetabaseOption = None) -> None:
+def list_tasks(metabase: MetabaseOption = None, as_json: JsonOption = False) -> None:
     """The stored tasks: size, evaluations and best score on all rows."""
     from rich.table import Table  # imported here: `automl predict` loads this module
 
@@ -128,6 +135,11 @@ def list_tasks(metabase: MetabaseOption = None) -> None:
     with open_for_reading(metabase) as base:
         records = base.tasks()
         path = base.path
+    if as_json:
+        from automl_cli import json_output
+
+        json_output.emit(json_output.task_list(path, records))
+        return
     table = Table(title=f"Knowledge base {path}", title_justify="left")
     for column in ("name", "task", "rows", "features", "evaluations", "best score (all rows)"):
         table.add_column(column, justify="left" if column in ("name", "task") else "right")
@@ -149,6 +161,7 @@ def show(
     name: Annotated[str, typer.Argument(help="Task name, as `automl meta list` shows it.")],
     top: Annotated[int, typer.Option(help="How many best configs to show.")] = 5,
     metabase: MetabaseOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """A task's meta-features and its best configs."""
     from rich.table import Table  # imported here: `automl predict` loads this module
@@ -163,6 +176,12 @@ def show(
         record = base.task(name)
         metric = DEFAULT_METRIC[record.task.task_type]
         best = base.best_configs(name, top, metric=metric)
+        path = base.path
+    if as_json:
+        from automl_cli import json_output
+
+        json_output.emit(json_output.task_detail(record, metric, best, path))
+        return
     task = record.task
     stdout.print(
         f"{task.name}: {task.task_type}, target {task.target}, {task.n_rows} rows, "
@@ -202,7 +221,7 @@ def remove(
 
 @meta_app.command()
 def suggest(
-    data: Annotated[Path, typer.Argument(help="Training CSV with a header row.")],
+    data: Annotated[Path, typer.Argument(help=f"Training data: {DATA_HELP}.")],
     target: Annotated[str, typer.Option("--target", help="Column to predict.")],
     seed: Annotated[int, typer.Option(help="Seed of the meta-feature subsamples.")] = 0,
     metabase: MetabaseOption = None,

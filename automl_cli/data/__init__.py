@@ -1,6 +1,11 @@
-"""CSV ingestion: from a file and a target name to model input, with every rule written down.
+"""Ingestion: from a file and a target name to model input, with every rule written down.
 
 Reading (`read_csv`)
+- The file's first bytes decide its kind (`formats.py`), else its name: Parquet, Feather
+  (Arrow IPC) or CSV, plain or gzip / bzip2 / xz / ZIP (one file) compressed. Parquet and
+  Feather columns keep their stored types (dictionary columns as their values, decimals as
+  floats); columns of lists, structs or bytes are dropped with a notice. The rules below are
+  those of CSV text, compressed or not.
 - The header is the first non-blank line. Names are stripped of surrounding spaces; an empty
   name becomes "Unnamed: <i>". Duplicate names are an error (pandas would rename them).
 - Separator: the one of `,` `;` tab `|` that splits the header into the most fields (a comma
@@ -12,9 +17,9 @@ Reading (`read_csv`)
 - Missing values: empty cells and, after stripping spaces and ignoring case, NA, N/A, nan,
   null, None, ?, #N/A, <NA>, NaT. Infinite numbers are missing too.
 - Rows with fewer fields than the header are padded with missing values; a row with more
-  fields is an error naming the line. Binary files (Parquet, ZIP/xlsx, xls, gzip, PDF,
-  SQLite, anything with NUL bytes), HTML and JSON are refused, as are empty files and files
-  with a header but no rows.
+  fields is an error naming the line. Other binary files (xlsx, xls, PDF, SQLite, anything
+  with NUL bytes, damaged archives, a ZIP of several files), HTML and JSON are refused, as
+  are empty files and files with a header but no rows.
 
 Column types (judged on the rows whose target is present)
 - dropped: all values missing; constant (one value and no missing cells; a single value

@@ -1,4 +1,4 @@
-"""From a CSV path and a target name to a Dataset: target checks, task detection, typing."""
+"""From a data file and a target name to a Dataset: target checks, task detection, typing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from automl_cli.choices import TASKS
+from automl_cli.data.formats import table_name
 from automl_cli.data.infer import infer_schema
 from automl_cli.data.read import read_table
 from automl_cli.data.schema import Schema
@@ -44,7 +45,8 @@ class _Target:
 
 
 def load_training_data(path: str | Path, target: str, task: str = "auto") -> Dataset:
-    """Read a training CSV, check the target, detect or check the task, and type the columns.
+    """Read a training table (CSV, Parquet or Feather), check the target, detect or check the
+    task, and type the columns.
 
     `task` is "auto" or one of TASKS. Every problem with the file, the target or the task
     raises DataError with a one-line message that names the problem and the fix.
@@ -86,7 +88,7 @@ def load_training_data(path: str | Path, target: str, task: str = "auto") -> Dat
     X = schema.features(raw if rows.all() else raw[rows], compact=compact)
     del raw
     _release_reader_memory()
-    return Dataset(file.stem, X, y, task, schema, classes, notices)
+    return Dataset(table_name(file), X, y, task, schema, classes, notices)
 
 
 def _release_reader_memory() -> None:

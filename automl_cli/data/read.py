@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import re
 import warnings
 from collections import Counter
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from automl_cli.data.formats import Source, detect_kind, read_columnar
 from automl_cli.data.values import READER_NA_VALUES
 from automl_cli.errors import DataError
 
@@ -26,10 +28,11 @@ _SNIFF_BYTES = 64 * 1024
 _CHUNK_BYTES = 1 << 20
 _SEPARATORS = (",", ";", "\t", "|")
 _SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
-# Leading bytes of formats people save by mistake instead of CSV.
+# Leading bytes of formats people save by mistake instead of CSV (those `formats` reads aside,
+# which can still turn up inside a compressed file).
 _MAGIC = (
     (b"PAR1", "a Parquet file"),
-    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+    (b"PK\x03\x04", "a ZIP archive"),
     (b"\xd0\xcf\x11\xe0", "an old Excel/Office document (.xls)"),
     (b"\x1f\x8b", "gzip-compressed"),
     (b"BZh", "bzip2-compressed"),
@@ -42,12 +45,13 @@ _MAGIC = (
 
 
 def read_csv(path: str | Path, text_columns: Collection[str] = ()) -> pd.DataFrame:
-    """The raw frame of a CSV file (as the reader typed it), or a DataError naming the fix.
+    """The raw frame of a data file (as the reader typed it), or a DataError naming the fix.
 
-    Used at predict time; `Schema.features` turns the frame into model input whatever dtypes
-    the reader chose. An encoding fallback is accepted silently here; training reports it.
-    `text_columns` are kept as text: numbers written in a format of their own ("1.500" with
-    a decimal comma is 1500, which the reader would take for 1.5).
+    The file is CSV, compressed or not, Parquet or Feather (`formats`). Used at predict time;
+    `Schema.features` turns the frame into model input whatever dtypes the reader chose. An
+    encoding fallback is accepted silently here; training reports it. `text_columns` are
+    kept as text: numbers written in a format of their own ("1.500" with a decimal comma is
+    1500, which the reader would take for 1.5).
     """
     return read_table(path, text_columns)[0]
 
@@ -55,21 +59,25 @@ def read_csv(path: str | Path, text_columns: Collection[str] = ()) -> pd.DataFra
 def read_table(
     path: str | Path, text_columns: Collection[str] = ()
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The raw frame of a CSV file and notes on how it was read (e.g. an encoding fallback)."""
+    """The raw frame of a data file and notes on how it was read (e.g. an encoding fallback)."""
     file = Path(path)
-    head = _open_head(file)
-    encoding, notes = _detect_encoding(file, head)
-    separator, names, header_lines = _parse_header(file, encoding)
+    kind = detect_kind(file, _first_bytes(file))
+    if kind.name != "csv":
+        return read_columnar(file, kind.name)
+    source = Source(file, kind.compression)
+    head = _check_head(source, source.head(_SNIFF_BYTES))
+    encoding, notes = _detect_encoding(source, head)
+    separator, names, header_lines = _parse_header(source, encoding)
     if separator != ",":
         notes.append(f"{file.name}: columns are separated by {_SEPARATOR_NAMES[separator]}")
     text = set(names) & set(text_columns)
-    frame = _read_body(file, encoding, separator, names, header_lines, text)
+    frame = _read_body(source, encoding, separator, names, header_lines, text)
     if frame.empty:
         raise DataError(f"{file}: has a header but no data rows; add rows below the header line")
     return frame, notes
 
 
-def _open_head(file: Path) -> bytes:
+def _first_bytes(file: Path) -> bytes:
     """The first bytes of the file, after the checks that need no parsing."""
     if not file.exists():
         raise DataError(f"{file}: no such file; check the path")
@@ -84,9 +92,20 @@ def _open_head(file: Path) -> bytes:
         raise DataError(f"{file}: cannot be read ({exc.strerror}); check the file") from None
     if not head.strip():
         raise DataError(f"{file}: is empty; pass a CSV file with a header row and data rows")
+    return head
+
+
+def _check_head(source: Source, head: bytes) -> bytes:
+    """The (decompressed) head of a CSV, refused when it is no CSV text."""
+    file = source.file
+    inside = f"once {source.compression_name}-decompressed, " if source.compression else ""
+    if not head.strip():
+        raise DataError(
+            f"{file}: {inside}is empty; pass a CSV file with a header row and data rows"
+        )
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            raise DataError(f"{file}: is {kind}, not a CSV; export the data as a .csv file")
+            raise DataError(f"{file}: {inside}is {kind}, not a CSV; export the data as a .csv file")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError(f"{file}: is saved as UTF-16 text; re-save it as UTF-8 CSV")
     if b"\x00" in head:
@@ -99,14 +118,16 @@ def _open_head(file: Path) -> bytes:
     return head
 
 
-def _decodes(file: Path, encoding: str) -> bool:
+def _decodes(source: Source, encoding: str) -> bool:
     """Whether the whole file decodes; read in chunks so a large file costs no extra memory."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    with file.open("rb") as handle:
+    with source.open() as handle:
         try:
             while chunk := handle.read(_CHUNK_BYTES):
                 if b"\x00" in chunk:
-                    raise DataError(f"{file}: holds binary data (NUL bytes); export it as CSV")
+                    raise DataError(
+                        f"{source.file}: holds binary data (NUL bytes); export it as CSV"
+                    )
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -114,23 +135,25 @@ def _decodes(file: Path, encoding: str) -> bool:
     return True
 
 
-def _detect_encoding(file: Path, head: bytes) -> tuple[str, list[str]]:
+def _detect_encoding(source: Source, head: bytes) -> tuple[str, list[str]]:
     """UTF-8 (with or without a byte-order mark), else Windows-1252 with a note, else an error.
 
     Windows-1252 is what spreadsheet programs on Windows write by default; it is a superset
     of Latin-1's printable characters. A file that is neither is refused.
     """
-    if _decodes(file, "utf-8"):
+    file = source.file
+    if _decodes(source, "utf-8"):
         return ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"), []
-    if _decodes(file, "cp1252"):
+    if _decodes(source, "cp1252"):
         note = f"{file.name}: not valid UTF-8; read as Windows-1252 (Latin-1) text"
         return "cp1252", [note]
     raise DataError(f"{file}: text encoding is neither UTF-8 nor Windows-1252; re-save as UTF-8")
 
 
-def _parse_header(file: Path, encoding: str) -> tuple[str, list[str], int]:
+def _parse_header(source: Source, encoding: str) -> tuple[str, list[str], int]:
     """The separator, the stripped column names and how many lines the header takes."""
-    with file.open(encoding=encoding, newline="") as handle:
+    file = source.file
+    with source.open() as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as handle:
         skipped = 0
         for line in handle:
             skipped += 1
@@ -150,8 +173,14 @@ def _parse_header(file: Path, encoding: str) -> tuple[str, list[str], int]:
 
 
 def _read_body(
-    file: Path, encoding: str, separator: str, names: list[str], header_lines: int, text: set[str]
+    source: Source,
+    encoding: str,
+    separator: str,
+    names: list[str],
+    header_lines: int,
+    text: set[str],
 ) -> pd.DataFrame:
+    file = source.file
     options = dict(
         sep=separator,
         header=None,
@@ -167,18 +196,18 @@ def _read_body(
 
         # Whatever pyarrow rejects (ragged rows, odd quoting) gets the C engine's verdict. Read
         # without names: given names, pandas would turn surplus fields into a silent index.
-        with contextlib.suppress(ValueError, ArrowException):
-            frame = pd.read_csv(file, engine="pyarrow", **options)
+        with source.for_pandas() as data, contextlib.suppress(ValueError, ArrowException):
+            frame = pd.read_csv(data, engine="pyarrow", **options)
             if frame.shape[1] == len(names) + 1 and frame.iloc[:, -1].isna().all():
                 frame = frame.iloc[:, :-1]  # a trailing separator on every line
             if frame.shape[1] == len(names):
                 frame.columns = names
                 return frame
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), source.for_pandas() as data:
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
-                file,
+                data,
                 engine="c",
                 names=names,
                 index_col=False,

@@ -127,7 +127,7 @@ def add_dataset(
     dataset = load_training_data(data, target, task)
     features = compute_meta_features(dataset.X, dataset.y, dataset.task, seed=seed)
     described = Task(
-        name=name or Path(data).stem,
+        name=name or dataset.name,
         fingerprint=data_fingerprint(dataset.X, dataset.y),
         task_type=dataset.task,
         target=dataset.schema.target,

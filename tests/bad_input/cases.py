@@ -16,7 +16,9 @@ from tests.bad_input.inputs import (
     TRAIN,
     broken_manifest,
     empty_base,
+    empty_gzip,
     foreign_sqlite,
+    gzip_head,
     iris_rows,
     malformed_schema,
     manifest_without,
@@ -28,8 +30,10 @@ from tests.bad_input.inputs import (
     table,
     tampered,
     the_model,
+    truncated_parquet,
     with_target,
     xlsx_bytes,
+    zip_of,
 )
 
 # What a case's file holds: text (UTF-8), bytes, or bytes made from the fitted model's path.
@@ -116,6 +120,18 @@ CASES = [
     bad_file("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "Excel"),
     bad_file("parquet", b"PAR1\x15\x04\x15\x10\x00\x00PAR1", "Parquet"),
     bad_file("truncated-gzip", b"\x1f\x8b\x08\x00" + bytes(16), "gzip"),
+    # the formats read besides plain CSV (Parquet, Feather, compressed CSV), damaged
+    Case("fit-truncated-parquet", fit("d.parquet"), "Parquet", {"d.parquet": truncated_parquet()}),
+    Case("fit-not-really-parquet", fit("d.parquet"), "does not start like", {"d.parquet": TRAIN}),
+    Case("fit-empty-gzip", fit("d.csv.gz"), "is empty", {"d.csv.gz": empty_gzip()}),
+    Case(
+        "fit-zip-of-two-files",
+        fit("d.zip"),
+        "2 files (a.csv, b.csv)",
+        {"d.zip": zip_of(**{"a.csv": TRAIN, "b.csv": TRAIN})},
+    ),
+    Case("fit-empty-zip", fit("d.zip"), "no file", {"d.zip": zip_of()}),
+    predict("gzip-rows-truncated", gzip_head(iris_rows()), "gzip"),
     bad_file("utf16", TRAIN.encode("utf-16"), "UTF-16"),
     bad_file("undecodable", b"x,z,y\n1,\x81\x8d,2\n", "neither UTF-8 nor Windows-1252"),
     bad_file("html-page", "<!DOCTYPE html>\n<html><body>404</body></html>\n", "HTML"),

@@ -6,6 +6,7 @@ A callable input takes the path of the fitted model and returns the file's bytes
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -64,6 +65,36 @@ def xlsx_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def truncated_parquet() -> bytes:
+    """A real Parquet file of TRAIN cut in half: its footer, which says where the data is, lost."""
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    pd.read_csv(io.StringIO(TRAIN)).to_parquet(buffer)
+    whole = buffer.getvalue()
+    return whole[: len(whole) // 2]
+
+
+def empty_gzip() -> bytes:
+    """A well-formed gzip file whose content is empty."""
+    return gzip.compress(b"")
+
+
+def gzip_head(text: str) -> bytes:
+    """The first half of `text` gzip-compressed: it starts well, then the stream breaks off."""
+    whole = gzip.compress(text.encode())
+    return whole[: len(whole) // 2]
+
+
+def zip_of(**members: str) -> bytes:
+    """A ZIP archive holding each named member's text."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
 
 
