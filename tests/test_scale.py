@@ -133,3 +133,15 @@ def test_a_refit_on_a_large_table_uses_at_most_three_times_its_trials_rows():
     assert refit_rows(1 / 27, 200_000, 500) == pytest.approx(1 / 9)
     assert refit_rows(1 / 3, 200_000, 500) == 1.0
     assert refit_rows(1 / 81, 1_000_000, 30) == pytest.approx(1 / 27)
+
+
+def test_one_large_trial_at_a_time_on_a_large_table_only():
+    from automl_cli.scale import LARGE_TRIAL_BUDGET, may_start
+
+    large = (1_000_000, 30)
+    assert may_start(1.0, [], *large)
+    assert not may_start(LARGE_TRIAL_BUDGET, [1.0], *large)
+    assert not may_start(1.0, [1 / 27, 1 / 3], *large)
+    assert may_start(1 / 9, [1.0], *large)  # small trials run beside a large one
+    assert may_start(1.0, [1 / 9, 1 / 27], *large)
+    assert may_start(1.0, [1.0], 40_000, 14)  # a small table keeps every worker busy
