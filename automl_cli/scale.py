@@ -59,8 +59,9 @@ def may_start(budget: float, running: list[float], n_rows: int, n_columns: int) 
 
     On a large table at most one trial on LARGE_TRIAL_BUDGET of the rows or more runs at a
     time: such a trial is the peak of a fit's memory (on 1M x 30 numbers its worker held
-    915 MB beside 137 MB for an idle one), and two of them side by side took the process tree
-    past 2 GB. A trial held back waits for the running one to end, then starts.
+    915 MB beside 137 MB for an idle one, and the CLI and the forkserver 760 MB), so two of
+    them side by side would take the process tree past 2 GB. A trial held back waits for the
+    running one to end, then starts.
     """
     if budget < LARGE_TRIAL_BUDGET or not is_large(n_rows, n_columns):
         return True

@@ -40,6 +40,7 @@ class Run:
     peak_pss_mb: float
     at_peak: list
     load_average: float
+    peak_seconds: float
 
 
 def adult_like(rows: int, seed: int) -> pd.DataFrame:
@@ -91,7 +92,7 @@ def main() -> None:
             run = Run(
                 args.label, case, shown, peak.exit_code, round(peak.wall_seconds, 1), trials,
                 round(peak.peak_rss_mb), round(peak.peak_pss_mb), peak.at_peak,
-                round(os.getloadavg()[0], 1),
+                round(os.getloadavg()[0], 1), peak.peak_seconds,
             )  # fmt: skip
             print(json.dumps(asdict(run)), flush=True)
             if args.out is not None:

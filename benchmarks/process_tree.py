@@ -23,14 +23,14 @@ SAMPLE_SECONDS = 0.2
 @dataclass
 class TreePeak:
     """Exit code, wall seconds, the peaks of the summed RSS and PSS (MB), and the processes
-    at the RSS peak: (role, RSS MB, PSS MB), the largest first."""
+    at the RSS peak: (role, RSS MB, PSS MB), the largest first, and when it came."""
 
     exit_code: int
     wall_seconds: float
     peak_rss_mb: float
     peak_pss_mb: float
     at_peak: list[tuple[str, float, float]] = field(default_factory=list)
-    timeline: list[tuple[float, list]] = field(default_factory=list)  # (seconds, processes)
+    peak_seconds: float = 0.0  # when the RSS peak came, from the start
 
 
 def pss_mb(pid: int) -> float:
@@ -84,10 +84,10 @@ def measure(command: list[str], environment: dict, folder: Path) -> TreePeak:
                     continue
                 members.append((_role(member, root), round(rss), round(pss_mb(member.pid))))
             rss_sum = sum(m[1] for m in members)
-            peak.timeline.append((round(time.monotonic() - started, 1), members))
             if rss_sum > peak.peak_rss_mb:
                 peak.peak_rss_mb = rss_sum
                 peak.at_peak = sorted(members, key=lambda m: -m[1])
+                peak.peak_seconds = round(time.monotonic() - started, 1)
             peak.peak_pss_mb = max(peak.peak_pss_mb, sum(m[2] for m in members))
             done.wait(SAMPLE_SECONDS)
 

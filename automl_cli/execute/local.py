@@ -97,7 +97,9 @@ def _worker_main(conn: Connection, shared: SharedEvaluator, n_threads: int) -> N
             release_freed_memory()
 
 
-def _refit(conn: Connection, evaluator: Evaluator, payload: tuple, memory_limit_mb: Any) -> None:
+def _refit(
+    conn: Connection, evaluator: Evaluator, payload: tuple, memory_limit_mb: float | None
+) -> None:
     """Send the refitted model, or why it failed (the parent decides); the model is freed on
     return."""
     from threadpoolctl import threadpool_limits
