@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from collections.abc import Callable
@@ -90,6 +91,8 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
         dataset, metric, options, started=started, trial_log=options.trial_log, on_notice=on_notice
     )
     with search:
+        # the workers' shared copy where they have one; the warm start drops the original
+        dataset = dataclasses.replace(dataset, X=search.evaluator.X)
         outcome = search.run(search.deadline(keep_for_refit=True), on_event)
         ranked = outcome.ranked()
         executor, evaluator = search.executor, search.evaluator

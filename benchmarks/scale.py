@@ -2,9 +2,9 @@
 
 Generates seeded synthetic binary-classification CSVs in a temporary folder (never kept in
 the repository), runs the real `automl fit` as a subprocess, and samples its whole process
-tree (the CLI, the forkserver, the trial workers) every SAMPLE_SECONDS: the sum of resident
-memory (RSS, what most benchmark harnesses report) and of proportional memory (PSS, from
-/proc/<pid>/smaps_rollup, where a page shared by n processes counts 1/n in each). Then
+tree (the CLI, the forkserver, the trial workers; `process_tree.py`): the sum of resident
+memory (RSS, what most benchmark harnesses report), of proportional memory (PSS, where a page
+shared by n processes counts 1/n in each), and each process's share at the RSS peak. Then
 `automl predict` on the 1M-row CSV, measured the same way.
 
 Cases (the targets): 1M x 30 at --time-budget 120 (at least 30 trials, RSS peak under
@@ -22,19 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import psutil
+from process_tree import measure
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_SECONDS = 0.2
 CASES = {"1m_x_30": (1_000_000, 30, 120), "200k_x_500": (200_000, 500, 60)}
 
 
@@ -50,6 +46,7 @@ class Run:
     trials: int | None = None
     model_written: bool | None = None
     load_average: float = 0.0
+    at_peak: list = field(default_factory=list)  # (process, RSS MB, PSS MB) at the RSS peak
 
 
 def write_csv(path: Path, rows: int, columns: int, seed: int) -> None:
@@ -76,54 +73,6 @@ def _schema(columns: int):
     return pa.schema(fields + [pa.field("y", pa.int64())])
 
 
-def _pss_mb(process: psutil.Process) -> float:
-    try:
-        with open(f"/proc/{process.pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def measure(command: list[str], environment, folder: Path) -> tuple[int, float, float, float]:
-    """Exit code, wall seconds, and the peaks of the process tree's summed RSS and PSS (MB).
-
-    Runs in `folder`, so that the code imported is the one on PYTHONPATH, not the current
-    folder's."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, env=environment, cwd=folder, stdout=subprocess.DEVNULL)
-    peaks = {"rss": 0.0, "pss": 0.0}
-    done = threading.Event()
-
-    def sample() -> None:
-        root = psutil.Process(process.pid)
-        while not done.is_set():
-            try:
-                tree = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                tree = []
-            rss = pss = 0.0
-            for member in tree:
-                try:
-                    rss += member.memory_info().rss / 2**20
-                except psutil.Error:
-                    continue
-                pss += _pss_mb(member)
-            peaks["rss"] = max(peaks["rss"], rss)
-            peaks["pss"] = max(peaks["pss"], pss)
-            done.wait(SAMPLE_SECONDS)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    wall = time.monotonic() - started
-    done.set()
-    sampler.join()
-    return code, wall, peaks["rss"], peaks["pss"]
-
-
 def run_fit(label: str, case: str, data: Path, budget: int, environment, folder: Path) -> Run:
     model = folder / f"{case}.automl"
     model.unlink(missing_ok=True)
@@ -131,13 +80,14 @@ def run_fit(label: str, case: str, data: Path, budget: int, environment, folder:
         sys.executable, "-m", "automl_cli", "fit", str(data), "--target", "y",
         "--time-budget", str(budget), "--quiet", "--out", str(model),
     ]  # fmt: skip
-    code, wall, rss, pss = measure(command, environment, folder)
+    peak = measure(command, environment, folder)
     log = model.with_name(model.name + ".trials.jsonl")
     found = [path for path in (log, log.with_suffix(".failed.jsonl")) if path.exists()]
     return Run(
-        label, case, _shown(command, folder, data.parent), code, round(wall, 1),
-        round(rss), round(pss), trials=len(found[0].read_text().splitlines()) if found else 0,
-        model_written=model.exists(), load_average=os.getloadavg()[0],
+        label, case, _shown(command, folder, data.parent), peak.exit_code,
+        round(peak.wall_seconds, 1), round(peak.peak_rss_mb), round(peak.peak_pss_mb),
+        trials=len(found[0].read_text().splitlines()) if found else 0,
+        model_written=model.exists(), load_average=os.getloadavg()[0], at_peak=peak.at_peak,
     )  # fmt: skip
 
 
@@ -145,10 +95,11 @@ def run_predict(label: str, data: Path, model: Path, environment, folder: Path) 
     out = folder / "predictions.csv"
     command = [sys.executable, "-m", "automl_cli", "predict", str(model), str(data), "--out",
                str(out)]  # fmt: skip
-    code, wall, rss, pss = measure(command, environment, folder)
+    peak = measure(command, environment, folder)
     return Run(
-        label, "predict_1m", _shown(command, folder, data.parent), code, round(wall, 1),
-        round(rss), round(pss), load_average=os.getloadavg()[0],
+        label, "predict_1m", _shown(command, folder, data.parent), peak.exit_code,
+        round(peak.wall_seconds, 1), round(peak.peak_rss_mb), round(peak.peak_pss_mb),
+        load_average=os.getloadavg()[0], at_peak=peak.at_peak,
     )  # fmt: skip
 
 

@@ -133,3 +133,47 @@ def test_a_refit_on_a_large_table_uses_at_most_three_times_its_trials_rows():
     assert refit_rows(1 / 27, 200_000, 500) == pytest.approx(1 / 9)
     assert refit_rows(1 / 3, 200_000, 500) == 1.0
     assert refit_rows(1 / 81, 1_000_000, 30) == pytest.approx(1 / 27)
+
+
+def test_one_large_trial_at_a_time_on_a_large_table_only():
+    from automl_cli.scale import LARGE_TRIAL_BUDGET, may_start
+
+    large = (1_000_000, 30)
+    assert may_start(1.0, [], *large)
+    assert not may_start(LARGE_TRIAL_BUDGET, [1.0], *large)
+    assert not may_start(1.0, [1 / 27, 1 / 3], *large)
+    assert may_start(1 / 9, [1.0], *large)  # small trials run beside a large one
+    assert may_start(1.0, [1 / 9, 1 / 27], *large)
+    assert may_start(1.0, [1.0], 40_000, 14)  # a small table keeps every worker busy
+
+
+def test_the_searching_process_reads_the_data_from_the_workers_map(tmp_path):
+    """Once the pool exists the parent's evaluator holds the mapped copy, not its own, and
+    scores and refits from it exactly as from the copy it had."""
+    from automl_cli.execute import ProcessExecutor
+    from automl_cli.space import space_for
+    from automl_cli.space.adapt import adapt_config
+
+    dataset = load_training_data(_customers(tmp_path), "bought")
+    metric = resolve_metric(None, dataset.task)
+    config = adapt_config({"algorithm": "lightgbm"}, space_for(dataset))
+    own = Evaluator(dataset, metric, seed=0)
+    before = own.evaluate(0, config, 1.0).loss
+    with ProcessExecutor(own, 1) as pool:
+        assert own.X is not dataset.X
+        assert _mapped(own.X["age"].to_numpy())
+        pd.testing.assert_frame_equal(own.X, dataset.X)
+        assert own.evaluate(1, config, 1.0).loss == before
+        refitted = pool.refit(config, time_limit=60)
+        assert own.refit_is_sound(refitted, before)
+
+
+def _mapped(array) -> bool:
+    """Whether `array` is a view of a memory-mapped file."""
+    import mmap
+
+    while array is not None:
+        if isinstance(array, np.memmap | mmap.mmap):
+            return True
+        array = getattr(array, "base", None)
+    return False

@@ -99,7 +99,10 @@ def _release_reader_memory() -> None:
     """
     import pyarrow
 
+    from automl_cli.heap import release_freed_memory
+
     pyarrow.default_memory_pool().release_unused()
+    release_freed_memory()  # and what the typing of the columns freed in glibc's heap
 
 
 def _target_not_found(file: Path, target: str, columns: list[str]) -> str:

@@ -36,6 +36,7 @@ from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute import memory
 from automl_cli.execute.base import POLL_SECONDS, RefitError, failed_result
 from automl_cli.execute.shared import SharedEvaluator, SharedFolder
+from automl_cli.heap import release_freed_memory
 from automl_cli.optimize import Job
 
 
@@ -88,15 +89,28 @@ def _worker_main(conn: Connection, shared: SharedEvaluator, n_threads: int) -> N
             return
         kind, payload, memory_limit_mb = message
         if kind == "trial":
-            conn.send(memory.capped_trial(evaluator, payload, memory_limit_mb))
+            result = memory.capped_trial(evaluator, payload, memory_limit_mb)
+            release_freed_memory()  # an idle worker is its own size, not its last trial's
+            conn.send(result)
         elif kind == "refit":
-            config, threads, rows = payload
-            try:
-                with threadpool_limits(limits=threads):
-                    model = memory.capped_refit(evaluator, config, threads, rows, memory_limit_mb)
-                conn.send(("ok", model))
-            except Exception as error:  # reported to the parent, which decides
-                conn.send(("error", f"{type(error).__name__}: {error}"))
+            _refit(conn, evaluator, payload, memory_limit_mb)
+            release_freed_memory()
+
+
+def _refit(
+    conn: Connection, evaluator: Evaluator, payload: tuple, memory_limit_mb: float | None
+) -> None:
+    """Send the refitted model, or why it failed (the parent decides); the model is freed on
+    return."""
+    from threadpoolctl import threadpool_limits
+
+    config, threads, rows = payload
+    try:
+        with threadpool_limits(limits=threads):
+            model = memory.capped_refit(evaluator, config, threads, rows, memory_limit_mb)
+        conn.send(("ok", model))
+    except Exception as error:  # reported to the parent, which decides
+        conn.send(("error", f"{type(error).__name__}: {error}"))
 
 
 @contextlib.contextmanager
@@ -135,6 +149,8 @@ class ProcessExecutor:
         self.trial_time_limit = trial_time_limit
         self.memory_limit_mb = memory_limit_mb
         self._shared = SharedFolder(evaluator)
+        if isinstance(evaluator, Evaluator):  # this process, too, reads the data from the map,
+            evaluator.X = self._shared.evaluator.load().X  # so that its own copy can go (api.py)
         self._workers: list[_Worker] = []
         try:
             for _ in range(n_workers):

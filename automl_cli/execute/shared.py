@@ -6,6 +6,7 @@ worker maps that file read-only (`joblib.load(mmap_mode="r")`): its pages are sh
 the page cache, so n workers cost one copy of the data, not n, and a replacement worker starts
 without the data being pickled and sent again. Float and category-code blocks are mapped;
 text (object) columns, only on small tables (`data/size.py`), are read into each worker.
+The process that runs the search reads from the same map, so that it holds no copy either.
 The folder is removed when the pool closes, whether the search succeeded or not; the folder
 of a run that was killed outright (SIGKILL) is removed by the next run on the machine, which
 finds it by the dead process id in its name.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from automl_cli.evaluate import Evaluator
+from automl_cli.heap import release_freed_memory
 
 PREFIX = "automl-data-"  # then the owning process id, a dash and a random part
 
@@ -47,6 +49,7 @@ class SharedFolder:
         try:
             path = self.folder / "evaluator.joblib"
             joblib.dump(evaluator, path)
+            release_freed_memory()  # what pickling the arrays took
         except BaseException:
             self.close()
             raise

@@ -61,8 +61,12 @@ def run_search(
     log: TrialLog | None = None,
     state: SearchState,
     on_event: Callable[[SearchState], None] = lambda state: None,
+    may_start: Callable[[Job, list[Job]], bool] = lambda job, running: True,
 ) -> SearchState:
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
+
+    A job that `may_start` refuses beside the running ones waits (holding back the jobs after
+    it) until one of them ends; a job still waiting at the end is neither run nor told.
 
     Running trials are cancelled at the end: they are neither told nor logged, since their
     loss is unknown rather than bad. Ctrl-C or SIGTERM stops the search the same way, at the
@@ -73,6 +77,7 @@ def run_search(
     untold: list[Job] = []  # asked, not yet told, in ask order
     arrived: dict[int, TrialResult] = {}
     launched = 0
+    held: Job | None = None  # asked, waiting for a running job to end (may_start)
 
     def record(result: TrialResult) -> None:
         state.trials.append(result)
@@ -92,9 +97,12 @@ def run_search(
                 while executor.free and (max_trials is None or launched < max_trials):
                     if ordered and len(untold) >= n_workers:
                         break
-                    job = optimizer.ask()
+                    job, held = (held, None) if held is not None else (optimizer.ask(), None)
                     if job is None:
                         exhausted = True
+                        break
+                    if not may_start(job, executor.running):
+                        held = job
                         break
                     executor.submit(job)
                     untold.append(job)

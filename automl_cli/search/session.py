@@ -22,7 +22,8 @@ from automl_cli.errors import AutoMLError, Interrupted
 from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute import ClusterError, Executor, create_executor
 from automl_cli.metrics import Metric
-from automl_cli.optimize import Optimizer
+from automl_cli.optimize import Job, Optimizer
+from automl_cli.scale import may_start
 from automl_cli.search.budget import (
     auto_min_budget,
     default_trial_limit,
@@ -149,12 +150,18 @@ class Search:
                 log=self.log,
                 state=self.state,
                 on_event=on_event,
+                may_start=self._may_start,
             )
         except KeyboardInterrupt as stop:  # interrupts.Stopped knows its signal
             outcome.stopped_by_signal = getattr(stop, "signum", signal.SIGINT)
         except ClusterError as error:
             outcome.lost, self.state.stopped_by = error, "cluster lost"
         return outcome
+
+    def _may_start(self, job: Job, running: list[Job]) -> bool:
+        """The large-table rule of one large trial at a time (`scale.may_start`)."""
+        budgets = [other.budget for other in running]
+        return may_start(job.budget, budgets, *self.evaluator.X.shape)
 
     def warm_start(self) -> dict[str, Any]:
         """How the search was warm-started, for the model's manifest."""

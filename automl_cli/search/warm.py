@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from automl_cli.errors import UsageError
+from automl_cli.heap import release_freed_memory
 from automl_cli.meta.warmstart import WarmStartPlan, first_config, plan_warm_start
 from automl_cli.optimize import Optimizer, create_optimizer
 from automl_cli.scale import cheap_first, optimizer_options
@@ -83,6 +84,7 @@ class WarmStartPlanner:
         """The finished plan (waiting for it if need be); its notice is shown once."""
         if self._plan is None:
             self._plan = self._future.result()
+            release_freed_memory()  # what the meta-features and the fingerprint took
             self._plan.configs = cheap_first(self._plan.configs, *self._shape)
             self._on_notice(self._plan.notice())
         return self._plan

@@ -17,6 +17,7 @@ import numpy as np
 from automl_cli.evaluate import TrialResult
 
 ALGORITHM = "random_forest"  # any real algorithm name, so that trial records render
+_KEPT: list[bytes] = []  # what "fragment" trials leave behind in their worker
 
 
 def config(action: str, **values: Any) -> dict[str, Any]:
@@ -44,6 +45,10 @@ def _act(config: dict[str, Any]) -> float:
         return float(max(pool["num_threads"] for pool in threadpool_info()))
     elif action == "pid":
         return float(os.getpid())
+    elif action == "fragment":  # small blocks, every 64th kept: freed pages inside the heap
+        blocks = [bytes(2000) for _ in range(config["mb"] * 500)]
+        _KEPT.extend(blocks[::64])
+        return float(len(blocks))
     elif action == "fail":
         raise ValueError("this config cannot be fitted")
     elif action == "spin":  # pure CPU, no memory traffic: what the cores alone give
