@@ -83,9 +83,12 @@ def keep_better_than_baseline(
     """
     baseline = fit_baseline(evaluator)
     manifest["baseline"] = baseline.to_manifest()
-    loss = manifest["validation_loss"]
+    ensemble = manifest.get("ensemble", {})
+    loss = ensemble.get("validation_loss", manifest["validation_loss"])  # the shipped model's
     if math.isfinite(loss) and baseline.beaten_by(loss):
         return model
+    if ensemble:
+        manifest["ensemble"] = {"kind": "baseline", "size": ensemble["size"], "members": []}
     metric = manifest["metric"]
     on_notice(
         f"the best model ({manifest['algorithm']}, validation {metric} "

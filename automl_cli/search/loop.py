@@ -75,9 +75,7 @@ def run_search(
     launched = 0
 
     def record(result: TrialResult) -> None:
-        state.trials.append(result)
-        if log is not None:
-            log.write(result)
+        state.trials.append(result if log is None else log.write(result))
 
     signum = None
     try:

@@ -6,7 +6,8 @@ test in tests/space fails when a new component adds a type that is missing here.
 """
 
 TRUSTED_TYPES: tuple[str, ...] = (
-    # our own transformers
+    # our own transformers, and the ensemble of searched pipelines
+    "automl_cli.ensemble.estimator.Ensemble",
     "automl_cli.space.components.CategoricalImputer",
     "automl_cli.space.components.CategoryFrame",
     # gradient boosting libraries and their fitted boosters
