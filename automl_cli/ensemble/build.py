@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from automl_cli.ensemble.estimator import Ensemble
 from automl_cli.ensemble.selection import LIBRARY_SIZE, Choice, choose, loss_of
@@ -58,12 +59,13 @@ def fit_ensemble(
         return FittedEnsemble(None, {"kind": "single", "size": size, "members": []})
     library = np.stack([kept[t.job_id] for t in library_trials]).astype(float)
     y = evaluator.y[evaluator.validation_rows]
-    choice = choose(library, y, evaluator.metric, evaluator.task, size, evaluator.seed)
+    with threadpool_limits(1):  # beside busy workers, BLAS threads made stacking 100x slower
+        choice = choose(library, y, evaluator.metric, evaluator.task, size, evaluator.seed)
     record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
     record["single_validation_score"] = library_trials[0].score
     if choice.kind == "single":
         return FittedEnsemble(None, record | {"members": []})
-    members = _refit_members(
+    members = refit_members(
         executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
     )
     if not members or (
@@ -104,7 +106,7 @@ def fit_ensemble(
     return FittedEnsemble(model, record)
 
 
-def _refit_members(
+def refit_members(
     executor: Executor,
     evaluator: Evaluator,
     trials: list[TrialResult],
