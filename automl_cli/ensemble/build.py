@@ -63,8 +63,8 @@ def fit_ensemble(
         choice = choose(library, y, evaluator.metric, evaluator.task, size, evaluator.seed)
     record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
     record["single_validation_score"] = library_trials[0].score
-    if choice.kind == "single":
-        return FittedEnsemble(None, record | {"members": []})
+    if choice.kind == "single" or np.count_nonzero(choice.weights) == 1:
+        return FittedEnsemble(None, record | {"kind": "single", "members": []})
     members = refit_members(
         executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
     )
