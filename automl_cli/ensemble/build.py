@@ -102,6 +102,7 @@ def fit_ensemble(
         ],
         "validation_score": evaluator.metric.score_of_loss(loss),
         "validation_loss": loss,
+        "held_out_loss": choice.held_out[choice.kind],
     }
     return FittedEnsemble(model, record)
 
