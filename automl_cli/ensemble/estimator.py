@@ -1,7 +1,7 @@
 """The fitted ensemble a model file holds: a plain estimator over the typed X, like a pipeline.
 
-Weighted mean of its members' class probabilities (or predictions), or with a stacker, the
-stacker's output on the members' probabilities (log scale) or predictions. It has what
+Weighted mean of its members' class probabilities (or predictions), or, for classification
+with a stacker, the stacker's output on the members' log probabilities. It has what
 `evaluate.predict_scores` needs: `predict`, `predict_proba` and `classes_`.
 """
 
@@ -15,11 +15,9 @@ import pandas as pd
 LOG_FLOOR = 1e-6  # probabilities are clipped here before the stacker takes their log
 
 
-def stack_features(scores: list[np.ndarray], task: str) -> np.ndarray:
-    """The stacker's input: every member's log probabilities, or its predictions, side by side."""
-    if task == "regression":
-        return np.column_stack(scores)
-    return np.hstack([np.log(np.clip(s, LOG_FLOOR, 1.0)) for s in scores])
+def stack_features(probabilities: list[np.ndarray]) -> np.ndarray:
+    """The stacker's input: every member's log probabilities, side by side."""
+    return np.hstack([np.log(np.clip(p, LOG_FLOOR, 1.0)) for p in probabilities])
 
 
 class Ensemble:
@@ -58,13 +56,11 @@ class Ensemble:
             return sum(w * s for w, s in zip(self.weights, scores, strict=True))
         proba = np.zeros((len(X), self.n_classes))
         columns = np.asarray(self.stacker.classes_, dtype=int)
-        proba[:, columns] = self.stacker.predict_proba(stack_features(scores, self.task))
+        proba[:, columns] = self.stacker.predict_proba(stack_features(scores))
         return proba
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         if self.task != "regression":
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
         scores = self.member_scores(X)
-        if self.stacker is None:
-            return sum(w * s for w, s in zip(self.weights, scores, strict=True))
-        return self.stacker.predict(stack_features(scores, self.task))
+        return sum(w * s for w, s in zip(self.weights, scores, strict=True))

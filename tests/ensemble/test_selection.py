@@ -61,10 +61,10 @@ def test_opposite_errors_ship_as_an_ensemble_of_equal_weights():
     y = rng.normal(size=300)
     library = np.stack([y + 1.0, y - 1.0, y + rng.normal(0, 2, 300)])
     choice = choose(library, y, METRICS["rmse"], "regression", size=10, seed=0)
-    assert choice.kind == "ensemble"  # exact; a ridge stacker shrinks, so it is not
+    assert choice.kind == "ensemble"
     assert choice.weights.tolist() == [0.5, 0.5, 0.0]
     assert choice.loss == pytest.approx(0.0, abs=1e-12)
-    assert choice.held_out["ensemble"] < choice.held_out["stacking"]
+    assert "stacking" not in choice.held_out  # not a candidate for regression
 
 
 def test_a_model_no_mix_can_improve_ships_alone():
