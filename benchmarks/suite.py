@@ -199,6 +199,7 @@ def render(results: list[dict], peers: pd.DataFrame, args: argparse.Namespace) -
         "Command: `python benchmarks/suite.py --budget "
         f"{args.budget:g} --datasets {' '.join(args.datasets)} --out {args.out}"
         + (f" --ensemble-size {args.ensemble_size}" if args.ensemble_size is not None else "")
+        + (f" --extra {' '.join(args.extra)}" if args.extra else "")
         + "`",
         "",
         "Test metric as the peers': binary ROC AUC (higher is better), multiclass log loss and",
