@@ -76,6 +76,8 @@ def fit_ensemble(
             "the best single model ships instead"
         )
         return FittedEnsemble(None, record | {"kind": "single", "members": []})
+    if choice.stacker is not None:  # its inputs come in library order
+        members.sort(key=lambda member: member[0])
     weights = np.zeros(len(library_trials))
     for index, _, weight in members:
         weights[index] = weight

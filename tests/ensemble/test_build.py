@@ -128,3 +128,25 @@ def test_the_search_keeps_time_for_the_members_refits(searched):
     best = rank_trials(trials)[:ENSEMBLE_PLANNED_MEMBERS]
     estimate = sum(evaluator.refit_estimate(t) for t in best) + ENSEMBLE_SELECTION_SECONDS
     assert end == refit_deadline(hard_end) - refit_reserve(estimate, budget) < single
+
+
+def test_a_stacked_ensemble_survives_the_model_file(searched, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from automl_cli import bundle
+    from automl_cli.ensemble.estimator import stack_features
+
+    evaluator, ranked = searched
+    executor = InProcessExecutor(evaluator)
+    members = [executor.refit(t.config, 600) for t in ranked[:2]]
+    plain = Ensemble(members, [1, 1], "binary", 2)
+    stacker = LogisticRegression().fit(
+        stack_features(plain.member_scores(evaluator.X)), evaluator.y
+    )
+    stacked = Ensemble(members, [1, 1], "binary", 2, stacker=stacker)
+    keys = {k: None for k in bundle.MANIFEST_KEYS if k not in ("model_sha256", "libraries")}
+    bundle.save(tmp_path / "m.automl", stacked, keys | {"task": "binary"})
+    loaded = bundle.load(tmp_path / "m.automl").model
+    expected = predict_scores(stacked, evaluator.X, "binary", 2)
+    assert np.array_equal(predict_scores(loaded, evaluator.X, "binary", 2), expected)
+    assert not np.allclose(expected, predict_scores(plain, evaluator.X, "binary", 2))
