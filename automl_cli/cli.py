@@ -158,10 +158,14 @@ def fit(
     manifest = result.manifest
     if not quiet:
         stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
+    shipped, score = manifest["algorithm"], manifest["validation_score"]
+    members = manifest.get("ensemble", {}).get("members")
+    if members:
+        shipped = f"{manifest['ensemble']['kind']} of {len(members)}"
+        score = manifest["ensemble"]["validation_score"]
     stdout.print(
-        f"model written to {result.out} ({manifest['algorithm']}, validation "
-        f"{manifest['metric']} {manifest['validation_score']:.4f}, "
-        f"{manifest['trial_count']} trials)"
+        f"model written to {result.out} ({shipped}, validation "
+        f"{manifest['metric']} {score:.4f}, {manifest['trial_count']} trials)"
     )
 
 

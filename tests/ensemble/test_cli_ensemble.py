@@ -21,13 +21,14 @@ def fit(tmp_path, *extra):
         "--quiet", "--n-jobs", "2", "--max-trials", "12", "--time-budget", "90", *extra,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return out
+    return out, done.stdout
 
 
 def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
-    model = fit(tmp_path)
+    model, said = fit(tmp_path)
     manifest = bundle.read_manifest(model)
     ensemble = manifest["ensemble"]
+    assert f"({ensemble['kind']} of {len(ensemble['members'])}, validation" in said
     assert ensemble["kind"] in ("ensemble", "stacking") and len(ensemble["members"]) >= 2
     assert sum(m["weight"] for m in ensemble["members"]) == pytest.approx(1.0, abs=1e-3)
     assert ensemble["single_validation_score"] == manifest["validation_score"]
@@ -58,7 +59,8 @@ def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
 
 
 def test_size_0_ships_the_best_single_model_and_keeps_no_predictions(tmp_path):
-    model = fit(tmp_path, "--ensemble-size", "0")
+    model, said = fit(tmp_path, "--ensemble-size", "0")
+    assert f"({bundle.read_manifest(model)['algorithm']}, validation" in said
     manifest = bundle.read_manifest(model)
     assert manifest["ensemble"] == {"kind": "single", "size": 0, "members": []}
     assert manifest["algorithm"] == manifest["leaderboard"][0]["algorithm"]
