@@ -6,9 +6,10 @@ its estimated refit still fits before the refit deadline (the search stopped ear
 ENSEMBLE_PLANNED_MEMBERS of them, search/budget.py); a member that does not fit in the time
 left, fails, or fits its own rows far worse than it promised (Evaluator.refit_is_sound) is
 dropped and the weights of the others are renormalized. Stacking needs every member it was
-fitted on, so it falls back to the best single model when one is dropped. Keeping each
-member's fold models as a bag instead of refitting it was not built: refitting one model per
-member keeps the model file and prediction time small.
+fitted on, so it is refitted only when all its members' refits fit in the time left, and
+falls back to the best single model when one is dropped. Keeping each member's fold models
+as a bag instead of refitting it was not built: refitting one model per member keeps the
+model file and prediction time small.
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ def fit_ensemble(
     record["single_validation_score"] = library_trials[0].score
     if choice.kind == "single" or np.count_nonzero(choice.weights) == 1:
         return FittedEnsemble(None, record | {"kind": "single", "members": []})
-    members = refit_members(
-        executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
-    )
+    members = []
+    if choice.kind == "ensemble" or _all_fit(evaluator, library_trials, choice, refit_end):
+        members = refit_members(
+            executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
+        )
     if not members or (
         choice.kind == "stacking" and len(members) < np.count_nonzero(choice.weights)
     ):
@@ -146,3 +149,15 @@ def refit_members(
             continue
         fitted.append((int(index), model, float(choice.weights[index])))
     return fitted
+
+
+def _all_fit(
+    evaluator: Evaluator, trials: list[TrialResult], choice: Choice, refit_end: float
+) -> bool:
+    """Whether every member's refit fits in the time left: stacking needs them all, so when
+    they do not, no time is spent on any and the best single model gets it instead."""
+    from automl_cli.search.budget import REFIT_SAFETY
+
+    members = [t for t, weight in zip(trials, choice.weights, strict=True) if weight > 0]
+    needed = sum(evaluator.refit_estimate(t) for t in members) * REFIT_SAFETY
+    return needed <= refit_end - time.monotonic()
