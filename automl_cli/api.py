@@ -98,11 +98,16 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
         executor, evaluator = search.executor, search.evaluator
         # a first stop from here on still gets a model
         with interrupts.caught(outcome.stopped_by_signal) as late:
-            model, best, refit_rows = _refit_best(
-                executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
-            )
+            ensemble = _fit_ensemble(search, ranked, options, on_notice)
+            if ensemble.model is None:
+                model, best, refit_rows = _refit_best(
+                    executor, evaluator, ranked, search.refit_end, executor.n_workers, on_notice
+                )
+            else:
+                model, best, refit_rows = ensemble.model, ranked[0], 1.0
         with interrupts.caught() as writing:  # the model and its log are written whole
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
+            manifest["ensemble"] = ensemble.record
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
             Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(options.out)
             search.log.keep()
@@ -112,6 +117,25 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     if outcome.lost is not None:
         raise ClusterError(f"{outcome.lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, outcome.trials, list(dataset.notices))
+
+
+def _fit_ensemble(search, ranked, options, on_notice):
+    """The ensemble of the search's trials (automl_cli/ensemble/build.py); its model is None
+    when the best single model ships."""
+    from automl_cli.ensemble.build import FittedEnsemble, fit_ensemble
+
+    if options.ensemble_size == 0:
+        return FittedEnsemble(None, {"kind": "single", "size": 0, "members": []})
+    return fit_ensemble(
+        search.executor,
+        search.evaluator,
+        ranked,
+        search.log.predictions,
+        size=options.ensemble_size,
+        refit_end=search.refit_end,
+        n_threads=search.executor.n_workers,
+        on_notice=on_notice,
+    )
 
 
 def _refit_best(executor, evaluator, ranked, refit_end, n_threads, on_notice):

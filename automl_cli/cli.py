@@ -19,6 +19,7 @@ from automl_cli import interrupts
 from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
 from automl_cli.cli_meta import DATA_HELP, JsonOption, meta_app
 from automl_cli.errors import AutoMLError, Interrupted
+from automl_cli.search.options import DEFAULT_ENSEMBLE_SIZE
 
 _STARTED = time.monotonic()
 
@@ -100,6 +101,14 @@ def fit(
             "(hyperband, bohb and asha only)."
         ),
     ] = False,
+    ensemble_size: Annotated[
+        int,
+        typer.Option(
+            help="Rounds of ensemble selection over the search's models; 0 ships the best "
+            "single model. An ensemble ships only where it scores better on validation rows "
+            "its selection did not see."
+        ),
+    ] = DEFAULT_ENSEMBLE_SIZE,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -129,6 +138,7 @@ def fit(
         metabase=metabase,
         warm_start=not no_warm_start,
         early_stopping=early_stopping,
+        ensemble_size=ensemble_size,
     )
     options.check()  # a bad option costs no worker start
     from automl_cli import json_output
@@ -162,10 +172,14 @@ def fit(
         return
     if not quiet:
         stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
+    shipped, score = manifest["algorithm"], manifest["validation_score"]
+    members = manifest.get("ensemble", {}).get("members")
+    if members:
+        shipped = f"{manifest['ensemble']['kind']} of {len(members)}"
+        score = manifest["ensemble"]["validation_score"]
     stdout.print(
-        f"model written to {result.out} ({manifest['algorithm']}, validation "
-        f"{manifest['metric']} {manifest['validation_score']:.4f}, "
-        f"{manifest['trial_count']} trials)"
+        f"model written to {result.out} ({shipped}, validation "
+        f"{manifest['metric']} {score:.4f}, {manifest['trial_count']} trials)"
     )
 
 
@@ -209,7 +223,7 @@ def info(
     """Show a model file's manifest and leaderboard."""
     from automl_cli import bundle
     from automl_cli.meta.warmstart import describe_neighbours
-    from automl_cli.report import leaderboard, manifest_table
+    from automl_cli.report import ensemble_table, leaderboard, manifest_table
 
     manifest = bundle.read_manifest(model)
     if as_json:
@@ -223,6 +237,8 @@ def info(
         names = describe_neighbours([(n["task"], n["distance"]) for n in warm["neighbours"]])
         stdout.print(f"warm start: {warm['configs']} configs; neighbour tasks: {names or 'none'}")
     stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
+    if manifest.get("ensemble", {}).get("members"):
+        stdout.print(ensemble_table(manifest))
 
 
 def main(argv: list[str] | None = None) -> None:

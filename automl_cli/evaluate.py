@@ -38,6 +38,7 @@ SOUNDNESS_ROWS = 10_000  # rows a refit is checked on (refit_is_sound)
 CV_FOLDS = 5
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_MAX_ROWS = 10_000
+FULL_BUDGET = 1.0 - 1e-9  # a trial at this budget or more keeps its validation predictions
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class TrialResult:
     fit_seconds: float = 0.0
     seconds: float = 0.0
     error: str | None = None
+    # the validation predictions of a trial at the full budget, in `Evaluator.validation_rows`
+    # order, for the ensemble (automl_cli/ensemble); never in the trial log's JSON lines
+    predictions: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -76,6 +80,7 @@ class TrialResult:
 
     def to_dict(self) -> dict[str, Any]:
         record = dict(self.__dict__)
+        del record["predictions"]
         record["algorithm"] = self.algorithm
         for key in ("loss", "score"):
             if not math.isfinite(record[key]):
@@ -123,7 +128,15 @@ def make_splits(y: np.ndarray, task: str, seed: int) -> list[Split]:
 class Evaluator:
     """Scores configs on one dataset; built once per worker, then called per trial."""
 
-    def __init__(self, dataset: Dataset, metric: Metric, *, seed: int = 0, n_threads: int = 1):
+    def __init__(
+        self,
+        dataset: Dataset,
+        metric: Metric,
+        *,
+        seed: int = 0,
+        n_threads: int = 1,
+        keep_predictions: bool = False,
+    ):
         self.X = dataset.X
         self.y = dataset.y
         self.task = dataset.task
@@ -133,6 +146,7 @@ class Evaluator:
         self.metric = metric
         self.seed = seed
         self.n_threads = n_threads
+        self.keep_predictions = keep_predictions  # full-budget trials keep them (ensembles)
         self.splits = make_splits(self.y, self.task, seed)
 
     @property
@@ -141,6 +155,11 @@ class Evaluator:
         if len(self.splits) > 1:
             return f"{len(self.splits)}-fold cross-validation"
         return f"holdout of {len(self.splits[0].valid)} rows"
+
+    @property
+    def validation_rows(self) -> np.ndarray:
+        """Every validation row, split after split: the order of a trial's kept predictions."""
+        return np.concatenate([split.valid for split in self.splits])
 
     @property
     def n_train(self) -> int:
@@ -206,7 +225,13 @@ class Evaluator:
             "ok",
             fit_seconds / len(self.splits),
             time.perf_counter() - started,
+            predictions=self._kept(predictions[valid], budget),
         )
+
+    def _kept(self, predictions: np.ndarray, budget: float) -> np.ndarray | None:
+        if self.keep_predictions and budget >= FULL_BUDGET:
+            return predictions.astype(np.float32)
+        return None
 
     def fit_final(
         self, config: dict[str, Any], n_threads: int | None = None, rows: float = 1.0

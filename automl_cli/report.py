@@ -84,6 +84,7 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
             f"{_fmt(manifest['validation_score'])} ({manifest.get('validation', '')})",
         ),
         *_baseline_row(manifest),
+        *_ensemble_row(manifest),
         ("trials", f"{manifest['trial_count']} ({manifest['failed_trials']} failed)"),
         (
             "search",
@@ -117,6 +118,41 @@ def _baseline_row(manifest: dict[str, Any]) -> list[tuple[str, str]]:
             f"{_fmt(baseline['score'])} (predicting the {baseline['strategy']}{written})",
         )
     ]
+
+
+def _ensemble_row(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """What shipped: an ensemble (its score beside the best single model's) or one model."""
+    ensemble = manifest.get("ensemble")
+    if ensemble is None:
+        return []
+    if not ensemble["members"]:
+        why = "--ensemble-size 0" if ensemble["size"] == 0 else "it scored best on unseen rows"
+        shipped = "the baseline" if ensemble["kind"] == "baseline" else "the best single model"
+        return [("ensemble", f"none: {shipped} ships ({why})")]
+    return [
+        (
+            ensemble["kind"],
+            f"{len(ensemble['members'])} members, validation {manifest['metric']} "
+            f"{_fmt(ensemble['validation_score'])} (best single model "
+            f"{_fmt(ensemble['single_validation_score'])})",
+        )
+    ]
+
+
+def ensemble_table(manifest: dict[str, Any]) -> Table:
+    """The members of the model file's ensemble, heaviest first."""
+    ensemble = manifest["ensemble"]
+    table = Table(title=f"Members ({ensemble['kind']})", title_justify="left")
+    for header in ("trial", "algorithm", "weight", f"validation {manifest['metric']}"):
+        table.add_column(header, justify="left" if header == "algorithm" else "right")
+    for member in ensemble["members"]:
+        table.add_row(
+            str(member["job_id"]),
+            member["algorithm"],
+            f"{member['weight']:.3f}",
+            _fmt(member["validation_score"]),
+        )
+    return table
 
 
 class LiveProgress:

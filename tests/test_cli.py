@@ -120,7 +120,8 @@ def test_a_failed_fit_leaves_the_earlier_model_and_its_log(tmp_path):
     statuses = [json.loads(line)["status"] for line in failed.read_text().splitlines()]
     assert statuses == ["failed"] * 3
     assert sorted(p.name for p in tmp_path.glob("model.automl*")) == [
-        "model.automl", "model.automl.trials.failed.jsonl", "model.automl.trials.jsonl"
+        "model.automl", "model.automl.trials.failed.jsonl", "model.automl.trials.jsonl",
+        "model.automl.trials.predictions.npy",  # the earlier model's, beside its log
     ]  # fmt: skip
 
 

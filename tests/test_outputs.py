@@ -207,7 +207,7 @@ def test_a_second_fit_on_the_same_model_is_refused_at_once(tmp_path, data, fits)
     assert first.returncode == 0, stderr
     assert assert_model_matches_its_log(out)["trial_count"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "data.csv", "m.automl", "m.automl.trials.jsonl"
+        "data.csv", "m.automl", "m.automl.trials.jsonl", "m.automl.trials.predictions.npy"
     ]  # fmt: skip
 
 

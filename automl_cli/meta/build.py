@@ -182,7 +182,9 @@ def _search(
     from automl_cli.space import SPACE_VERSION
 
     metric = resolve_metric(None, dataset.task)
-    options = SearchOptions(time_budget=budget, n_jobs=n_jobs, seed=seed, warm_start=False)
+    options = SearchOptions(
+        time_budget=budget, n_jobs=n_jobs, seed=seed, warm_start=False, ensemble_size=0
+    )
     outcome = search(dataset, metric, options)
     evaluations = [_evaluation(t, metric.name, SPACE_VERSION, seed) for t in outcome.trials]
     with MetaBase.open(base_path) as base:
@@ -219,7 +221,11 @@ def cross_evaluate(
     if not wanted or left <= 1.0:
         return 0
     options = SearchOptions(
-        time_budget=left, n_jobs=n_jobs, seed=seed, trial_time_limit=max(MIN_TRIAL_LIMIT, left / 2)
+        time_budget=left,
+        n_jobs=n_jobs,
+        seed=seed,
+        trial_time_limit=max(MIN_TRIAL_LIMIT, left / 2),
+        ensemble_size=0,
     )
     queue = FixedJobs(space, list(wanted.values()))
     with Search(dataset, metric, options, optimizer=queue) as scoring:

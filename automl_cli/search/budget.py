@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from automl_cli.evaluate import FULL_BUDGET
 from automl_cli.scale import refit_rows
 from automl_cli.search.loop import rank_trials
 
@@ -32,6 +33,8 @@ QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may 
 # for a refit that took 15 s (benchmarks/results/scale.md)
 REFIT_RESERVE_CAP = 1 / 3
 FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
+ENSEMBLE_PLANNED_MEMBERS = 5  # the reserve of an ensemble covers the refits of this many trials
+ENSEMBLE_SELECTION_SECONDS = 1.0  # and the selection itself (automl_cli/ensemble/selection.py)
 
 
 def auto_min_budget(n_train: int, eta: int) -> float:
@@ -62,9 +65,16 @@ def refit_deadline(hard_end: float) -> float:
 
 
 def search_deadline(
-    evaluator: Evaluator, hard_end: float, time_budget: float, *, keep_for_refit: bool
+    evaluator: Evaluator,
+    hard_end: float,
+    time_budget: float,
+    *,
+    keep_for_refit: bool,
+    ensemble: bool = False,
 ) -> Callable[[list[TrialResult]], float]:
-    """When the search must stop, given the trials so far: early enough to refit the best."""
+    """When the search must stop, given the trials so far: early enough to refit the best, or
+    with `ensemble` the ENSEMBLE_PLANNED_MEMBERS best trials, one after the other (the reserve's
+    cap still holds: members that do not fit in it are dropped, automl_cli/ensemble/build.py)."""
 
     def search_end(trials: list[TrialResult]) -> float:
         ranked = rank_trials(trials)
@@ -73,7 +83,12 @@ def search_deadline(
         if not keep_for_refit:
             return hard_end
         rows = refit_rows(ranked[0].budget, *evaluator.X.shape)
-        reserve = refit_reserve(evaluator.refit_estimate(ranked[0], rows), time_budget)
+        estimate = evaluator.refit_estimate(ranked[0], rows)
+        if ensemble:
+            members = [t for t in ranked if t.budget >= FULL_BUDGET][:ENSEMBLE_PLANNED_MEMBERS]
+            estimate = max(estimate, sum(evaluator.refit_estimate(t) for t in members))
+            estimate += ENSEMBLE_SELECTION_SECONDS
+        reserve = refit_reserve(estimate, time_budget)
         return refit_deadline(hard_end) - reserve
 
     return search_end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -9,7 +10,10 @@ import uuid
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import numpy as np
+
 from automl_cli import bundle
+from automl_cli.ensemble.store import PredictionFile, predictions_path
 from automl_cli.errors import BundleError
 
 if TYPE_CHECKING:
@@ -29,6 +33,10 @@ class TrialLog:
     `path`, with one exception: a kill between the two renames leaves the new model's log in
     the side file, where `settle` finds it. The side file is created with the first trial: a
     fit that never ran one leaves no empty log.
+
+    The validation predictions of the trials at the full budget (automl_cli/ensemble/store.py)
+    go to a side file of their own that moves with the log, just before it; with a path they
+    live on disk only, without one they stay on the trials in memory.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -37,33 +45,55 @@ class TrialLog:
         self.running_path = path.with_suffix(".running.jsonl") if path else None
         self.failed_path = path.with_suffix(".failed.jsonl") if path else None
         self._file: IO[str] | None = None
+        self._predictions = PredictionFile(predictions_path(self.running_path)) if path else None
         self._kept = False
 
     def __enter__(self) -> TrialLog:
         return self
 
-    def write(self, result: TrialResult) -> None:
+    def write(self, result: TrialResult) -> TrialResult:
+        """Log `result`; returns it as the search should keep it (its predictions on disk)."""
         if self.running_path is None:
-            return
+            return result
         if self._file is None:
             self._file = self.running_path.open("w", encoding="utf-8")
         line = {"time": time.time(), "run_id": self.run_id, **result.to_dict()}
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
+        if result.predictions is None:
+            return result
+        self._predictions.append(result.job_id, result.predictions)
+        return dataclasses.replace(result, predictions=None)
+
+    def predictions(self, trials: list[TrialResult]) -> dict[int, np.ndarray]:
+        """The kept validation predictions of `trials`, by job id (those that have them)."""
+        if self._predictions is None:
+            return {t.job_id: t.predictions for t in trials if t.predictions is not None}
+        return self._predictions.read({t.job_id for t in trials})
 
     def keep(self) -> None:
         """The model is on disk (or none is wanted): this log becomes the one at `path`."""
         self._close()
         self._kept = True
+        if self.running_path is not None:
+            final = predictions_path(self.path)
+            if self._predictions.path.exists():
+                self._predictions.move_to(final)
+            else:  # no stale predictions beside a new log
+                final.unlink(missing_ok=True)
         if self.running_path is not None and self.running_path.exists():
             os.replace(self.running_path, self.path)
 
     def __exit__(self, *exc_info: object) -> None:
         self._close()
-        if not self._kept and self.running_path is not None and self.running_path.exists():
-            os.replace(self.running_path, self.failed_path)
+        if not self._kept and self.running_path is not None:
+            self._predictions.move_to(predictions_path(self.failed_path))
+            if self.running_path.exists():
+                os.replace(self.running_path, self.failed_path)
 
     def _close(self) -> None:
+        if self._predictions is not None:
+            self._predictions.close()
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -83,7 +113,9 @@ def settle(path: Path | None, model: Path | None) -> None:
         return
     run = _run_of_log(log.running_path)
     ours = run is not None and model is not None and run == _run_of_model(model)
-    os.replace(log.running_path, path if ours else log.failed_path)
+    target = path if ours else log.failed_path
+    PredictionFile(predictions_path(log.running_path)).move_to(predictions_path(target))
+    os.replace(log.running_path, target)
 
 
 def _run_of_log(path: Path) -> str | None:

@@ -80,9 +80,7 @@ def run_search(
     held: Job | None = None  # asked, waiting for a running job to end (may_start)
 
     def record(result: TrialResult) -> None:
-        state.trials.append(result)
-        if log is not None:
-            log.write(result)
+        state.trials.append(result if log is None else log.write(result))
 
     signum = None
     try:

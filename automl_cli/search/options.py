@@ -11,6 +11,8 @@ from automl_cli.fidelity import check_fidelity
 
 DEFAULT_TIME_BUDGET = 300.0
 EARLY_STOPPING_STRATEGIES = ("hyperband", "bohb", "asha")  # see optimize/early_stopping.py
+# rounds of ensemble selection (automl_cli/ensemble/selection.py); 0 ships the best single model
+DEFAULT_ENSEMBLE_SIZE = 25
 
 
 @dataclass(kw_only=True)
@@ -30,6 +32,7 @@ class SearchOptions:
     metabase: Path | None = None  # knowledge base to warm-start from (None: the default one)
     warm_start: bool = True  # False: only the space's default configs are tried first
     early_stopping: bool = False  # learning-curve stop of EARLY_STOPPING_STRATEGIES
+    ensemble_size: int = DEFAULT_ENSEMBLE_SIZE  # 0: the best single model
 
     def check(self) -> None:
         """Option values that no search could use, refused before any work."""
@@ -39,6 +42,11 @@ class SearchOptions:
             )
         if self.max_trials is not None and self.max_trials < 1:
             raise UsageError(f"--max-trials must be at least 1, got {self.max_trials}")
+        if self.ensemble_size < 0:
+            raise UsageError(
+                f"--ensemble-size must be 0 (the best single model) or more, got "
+                f"{self.ensemble_size}"
+            )
         if self.n_jobs is not None and self.n_jobs < 1:
             raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs}")
         min_budget = 1.0 if self.min_budget is None else self.min_budget

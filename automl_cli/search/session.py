@@ -90,7 +90,13 @@ class Search:
         self.started = time.monotonic() if started is None else started
         self.hard_end = self.started + options.time_budget
         self.refit_end = refit_deadline(self.hard_end)  # the refit ends by then (budget.py)
-        self.evaluator = Evaluator(dataset, metric, seed=options.seed, n_threads=1)
+        self.evaluator = Evaluator(
+            dataset,
+            metric,
+            seed=options.seed,
+            n_threads=1,
+            keep_predictions=options.ensemble_size > 0,
+        )
         self.min_budget = options.min_budget
         if self.min_budget is None:
             self.min_budget = auto_min_budget(self.evaluator.n_train, options.eta)
@@ -127,7 +133,11 @@ class Search:
     def deadline(self, *, keep_for_refit: bool) -> Callable[[list[TrialResult]], float]:
         """When the search stops: at the time budget, or early enough to refit the best."""
         return search_deadline(
-            self.evaluator, self.hard_end, self.options.time_budget, keep_for_refit=keep_for_refit
+            self.evaluator,
+            self.hard_end,
+            self.options.time_budget,
+            keep_for_refit=keep_for_refit,
+            ensemble=self.options.ensemble_size > 0,
         )
 
     def run(

@@ -7,8 +7,10 @@ skops round-trip test in tests/space fails when a new component adds a type miss
 """
 
 TRUSTED_TYPES: tuple[str, ...] = (
-    # the stored model (schema, task and classes as plain values) and our own transformers
+    # the stored model (schema, task and classes as plain values), the ensemble of searched
+    # pipelines, and our own transformers
     "automl_cli.model.Model",
+    "automl_cli.ensemble.estimator.Ensemble",
     "automl_cli.space.components.CategoricalImputer",
     "automl_cli.space.components.CategoryFrame",
     # scikit-learn estimators: the pipeline, its preprocessing, the learners, the baseline

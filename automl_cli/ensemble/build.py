@@ -1,0 +1,163 @@
+"""The ensemble of a finished search: choose it, refit its members within the time budget,
+and record it for the manifest.
+
+The members are refitted on every row (Evaluator.fit_final), heaviest first, each only when
+its estimated refit still fits before the refit deadline (the search stopped early enough for
+ENSEMBLE_PLANNED_MEMBERS of them, search/budget.py); a member that does not fit in the time
+left, fails, or fits its own rows far worse than it promised (Evaluator.refit_is_sound) is
+dropped and the weights of the others are renormalized. Stacking needs every member it was
+fitted on, so it is refitted only when all its members' refits fit in the time left, and
+falls back to the best single model when one is dropped. Keeping each member's fold models
+as a bag instead of refitting it was not built: refitting one model per member keeps the
+model file and prediction time small.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from automl_cli.ensemble.estimator import Ensemble
+from automl_cli.ensemble.selection import LIBRARY_SIZE, Choice, choose, loss_of
+from automl_cli.evaluate import FULL_BUDGET
+
+if TYPE_CHECKING:
+    from automl_cli.evaluate import Evaluator, TrialResult
+    from automl_cli.execute import Executor
+
+
+@dataclass
+class FittedEnsemble:
+    """What `fit_ensemble` gives: the model to ship (None: ship the best single model) and the
+    manifest's record of the choice."""
+
+    model: Ensemble | None
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def fit_ensemble(
+    executor: Executor,
+    evaluator: Evaluator,
+    ranked: list[TrialResult],
+    predictions: Callable[[list[TrialResult]], dict[int, np.ndarray]],
+    *,
+    size: int,
+    refit_end: float,
+    n_threads: int,
+    on_notice: Callable[[str], None],
+) -> FittedEnsemble:
+    """Choose between the best single model, an ensemble and stacking of the full-budget
+    trials in `ranked` (best first), and refit the ensemble's members by `refit_end`."""
+    candidates = [t for t in ranked if t.budget >= FULL_BUDGET][:LIBRARY_SIZE]
+    kept = predictions(candidates)
+    library_trials = [t for t in candidates if t.job_id in kept]
+    if len(library_trials) < 2:
+        return FittedEnsemble(None, {"kind": "single", "size": size, "members": []})
+    library = np.stack([kept[t.job_id] for t in library_trials]).astype(float)
+    y = evaluator.y[evaluator.validation_rows]
+    with threadpool_limits(1):  # beside busy workers, BLAS threads made stacking 100x slower
+        choice = choose(library, y, evaluator.metric, evaluator.task, size, evaluator.seed)
+    record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
+    record["single_validation_score"] = library_trials[0].score
+    if choice.kind == "single" or np.count_nonzero(choice.weights) == 1:
+        return FittedEnsemble(None, record | {"kind": "single", "members": []})
+    members = []
+    if choice.kind == "ensemble" or _all_fit(evaluator, library_trials, choice, refit_end):
+        members = refit_members(
+            executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
+        )
+    if not members or (
+        choice.kind == "stacking" and len(members) < np.count_nonzero(choice.weights)
+    ):
+        on_notice(
+            f"the {choice.kind}'s members could not be refitted in time; "
+            "the best single model ships instead"
+        )
+        return FittedEnsemble(None, record | {"kind": "single", "members": []})
+    if choice.stacker is not None:  # its inputs come in library order
+        members.sort(key=lambda member: member[0])
+    weights = np.zeros(len(library_trials))
+    for index, _, weight in members:
+        weights[index] = weight
+    weights /= weights.sum()
+    loss = choice.loss
+    if choice.kind == "ensemble":
+        loss = loss_of(evaluator.metric, y, np.tensordot(weights, library, axes=1))
+    model = Ensemble(
+        [m for _, m, _ in members],
+        [w for _, _, w in members],
+        evaluator.task,
+        evaluator.n_classes,
+        stacker=choice.stacker,
+    )
+    record |= {
+        "members": [
+            {
+                "job_id": library_trials[i].job_id,
+                "algorithm": library_trials[i].algorithm,
+                "weight": round(float(weights[i]), 4),
+                "validation_score": library_trials[i].score,
+            }
+            for i, _, _ in members
+        ],
+        "validation_score": evaluator.metric.score_of_loss(loss),
+        "validation_loss": loss,
+        "held_out_loss": choice.held_out[choice.kind],
+    }
+    return FittedEnsemble(model, record)
+
+
+def refit_members(
+    executor: Executor,
+    evaluator: Evaluator,
+    trials: list[TrialResult],
+    choice: Choice,
+    refit_end: float,
+    n_threads: int,
+    on_notice: Callable[[str], None],
+) -> list[tuple[int, Any, float]]:
+    """(library index, refitted model, weight) of each member refitted in time, heaviest first."""
+    from automl_cli.execute import RefitError
+    from automl_cli.search.budget import REFIT_SAFETY
+
+    fitted = []
+    for index in np.argsort(-choice.weights, kind="stable"):
+        if choice.weights[index] <= 0:
+            break
+        trial = trials[index]
+        left = refit_end - time.monotonic()
+        if evaluator.refit_estimate(trial) * REFIT_SAFETY > left:
+            on_notice(
+                f"member trial {trial.job_id} ({trial.algorithm}) dropped: no time to refit it"
+            )
+            continue
+        try:
+            model = executor.refit(trial.config, left, n_threads, 1.0)
+        except RefitError as error:
+            on_notice(f"member trial {trial.job_id} ({trial.algorithm}) dropped: {error}")
+            continue
+        if not evaluator.refit_is_sound(model, trial.loss):
+            on_notice(
+                f"member trial {trial.job_id} ({trial.algorithm}) dropped: its refit fits its "
+                "own rows far worse than its validation promised"
+            )
+            continue
+        fitted.append((int(index), model, float(choice.weights[index])))
+    return fitted
+
+
+def _all_fit(
+    evaluator: Evaluator, trials: list[TrialResult], choice: Choice, refit_end: float
+) -> bool:
+    """Whether every member's refit fits in the time left: stacking needs them all, so when
+    they do not, no time is spent on any and the best single model gets it instead."""
+    from automl_cli.search.budget import REFIT_SAFETY
+
+    members = [t for t, weight in zip(trials, choice.weights, strict=True) if weight > 0]
+    needed = sum(evaluator.refit_estimate(t) for t in members) * REFIT_SAFETY
+    return needed <= refit_end - time.monotonic()

@@ -1,0 +1,66 @@
+"""The fitted ensemble a model file holds: a plain estimator over the typed X, like a pipeline.
+
+Weighted mean of its members' class probabilities (or predictions), or, for classification
+with a stacker, the stacker's output on the members' log probabilities. It has what
+`evaluate.predict_scores` needs: `predict`, `predict_proba` and `classes_`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+LOG_FLOOR = 1e-6  # probabilities are clipped here before the stacker takes their log
+
+
+def stack_features(probabilities: list[np.ndarray]) -> np.ndarray:
+    """The stacker's input: every member's log probabilities, side by side."""
+    return np.hstack([np.log(np.clip(p, LOG_FLOOR, 1.0)) for p in probabilities])
+
+
+class Ensemble:
+    """Members (fitted pipelines over the same X) combined by weights or by a fitted stacker."""
+
+    def __init__(
+        self,
+        members: list[Any],
+        weights: list[float],
+        task: str,
+        n_classes: int,
+        stacker: Any = None,
+    ) -> None:
+        self.members = list(members)
+        self.weights = np.asarray(weights, dtype=float) / np.sum(weights)
+        self.task = task
+        self.n_classes = n_classes
+        self.stacker = stacker
+        if n_classes:
+            self.classes_ = np.arange(n_classes)
+
+    def member_scores(self, X: pd.DataFrame) -> list[np.ndarray]:
+        """Each member's probabilities over all classes (or its predictions)."""
+        if self.task == "regression":
+            return [np.asarray(m.predict(X), dtype=float) for m in self.members]
+        scores = []
+        for member in self.members:
+            proba = np.zeros((len(X), self.n_classes))
+            proba[:, np.asarray(member.classes_, dtype=int)] = member.predict_proba(X)
+            scores.append(proba)
+        return scores
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        scores = self.member_scores(X)
+        if self.stacker is None:
+            return sum(w * s for w, s in zip(self.weights, scores, strict=True))
+        proba = np.zeros((len(X), self.n_classes))
+        columns = np.asarray(self.stacker.classes_, dtype=int)
+        proba[:, columns] = self.stacker.predict_proba(stack_features(scores))
+        return proba
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        if self.task != "regression":
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        scores = self.member_scores(X)
+        return sum(w * s for w, s in zip(self.weights, scores, strict=True))
