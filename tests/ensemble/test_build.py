@@ -17,6 +17,7 @@ from automl_cli.ensemble.estimator import Ensemble
 from automl_cli.evaluate import Evaluator, predict_scores
 from automl_cli.execute import InProcessExecutor
 from automl_cli.metrics import resolve_metric
+from automl_cli.model import Model
 from automl_cli.search.budget import (
     ENSEMBLE_PLANNED_MEMBERS,
     ENSEMBLE_SELECTION_SECONDS,
@@ -166,9 +167,12 @@ def test_a_stacked_ensemble_survives_the_model_file(searched, tmp_path):
         stack_features(plain.member_scores(evaluator.X)), evaluator.y
     )
     stacked = Ensemble(members, [1, 1], "binary", 2, stacker=stacker)
+    dataset = load_training_data(DATASETS / "breast_cancer.csv", "diagnosis", "auto")
     keys = {k: None for k in bundle.MANIFEST_KEYS if k not in ("model_sha256", "libraries")}
-    bundle.save(tmp_path / "m.automl", stacked, keys | {"task": "binary"})
-    loaded = bundle.load(tmp_path / "m.automl").model
+    manifest = keys | {"task": "binary", "schema": dataset.schema.to_dict()}
+    manifest["classes"] = list(dataset.classes)
+    Model(stacked, dataset.schema, "binary", dataset.classes, manifest).save(tmp_path / "m.automl")
+    loaded = bundle.load(tmp_path / "m.automl").model.estimator
     expected = predict_scores(stacked, evaluator.X, "binary", 2)
     assert np.array_equal(predict_scores(loaded, evaluator.X, "binary", 2), expected)
     assert not np.allclose(expected, predict_scores(plain, evaluator.X, "binary", 2))

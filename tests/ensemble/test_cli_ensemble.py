@@ -32,7 +32,7 @@ def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
     assert ensemble["kind"] in ("ensemble", "stacking") and len(ensemble["members"]) >= 2
     assert sum(m["weight"] for m in ensemble["members"]) == pytest.approx(1.0, abs=1e-3)
     assert ensemble["single_validation_score"] == manifest["validation_score"]
-    assert isinstance(bundle.load(model).model, Ensemble)
+    assert isinstance(bundle.load(model).model.estimator, Ensemble)
 
     log = model.with_name(model.name + ".trials.jsonl")
     lines = [json.loads(line) for line in log.read_text().splitlines()]
@@ -64,7 +64,7 @@ def test_size_0_ships_the_best_single_model_and_keeps_no_predictions(tmp_path):
     manifest = bundle.read_manifest(model)
     assert manifest["ensemble"] == {"kind": "single", "size": 0, "members": []}
     assert manifest["algorithm"] == manifest["leaderboard"][0]["algorithm"]
-    assert not isinstance(bundle.load(model).model, Ensemble)
+    assert not isinstance(bundle.load(model).model.estimator, Ensemble)
     log = model.with_name(model.name + ".trials.jsonl")
     assert log.exists() and not predictions_path(log).exists()
     info = run_cli("info", model)
