@@ -50,6 +50,7 @@ main(sys.argv[4:])
 
 MODEL = "model.automl"
 LOG = "model.automl.trials.jsonl"
+PREDICTIONS = "model.automl.trials.predictions.npy"  # the log's full-budget predictions
 # moment -> (audit event, file name it concerns); in the order a fit reaches them
 MOMENTS = {
     "reading the data": ("open", "data.csv"),
@@ -75,7 +76,7 @@ def earlier(tmp_path_factory) -> Path:
 def folder(tmp_path, earlier) -> Path:
     """The data and the earlier model with its log, as a user's folder holds them."""
     shutil.copy(DATASETS / "iris.csv", tmp_path / "data.csv")
-    for name in (MODEL, LOG):
+    for name in (MODEL, LOG, PREDICTIONS):
         shutil.copy(earlier / name, tmp_path / name)
     return tmp_path
 
@@ -153,7 +154,8 @@ def test_sigkill_leaves_a_model_with_its_own_log(folder, moment):
     if moment != "renaming its log":
         assert pair(folder) == before
     names = {p.name for p in folder.iterdir()}
-    assert names - {"model.automl.trials.failed.jsonl"} == {"data.csv", MODEL, LOG}
+    failed = {"model.automl.trials.failed.jsonl", "model.automl.trials.predictions.failed.npy"}
+    assert names - failed == {"data.csv", MODEL, LOG, PREDICTIONS}
 
 
 STOPPED_MOMENTS = [
@@ -178,7 +180,7 @@ def test_sigterm_hands_back_the_best_model_so_far(folder, moment):
         assert f"best model so far written to {folder / MODEL}" in lines[0]
         assert pair(folder) != before
         assert assert_model_matches_its_log(folder)["trial_count"] >= 1
-    assert sorted(p.name for p in folder.iterdir()) == ["data.csv", MODEL, LOG]
+    assert {p.name for p in folder.iterdir()} == {"data.csv", MODEL, LOG, PREDICTIONS}
 
 
 def test_sigterm_to_the_whole_process_group_as_timeout_sends_it(folder):
