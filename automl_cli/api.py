@@ -116,7 +116,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
             search.log.keep()
     stop_signal = late.signum or writing.signum
     if stop_signal:
-        raise Interrupted(options.out, stop_signal)
+        raise Interrupted(options.out, stop_signal, model)
     if outcome.lost is not None:
         raise ClusterError(f"{outcome.lost}; the best model so far was written to {options.out}")
     return FitResult(options.out, manifest, outcome.trials, list(dataset.notices), model)

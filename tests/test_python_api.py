@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
+
 import pandas as pd
 import psutil
 import pytest
 
 import automl_cli
 from automl_cli.data import load_training_data
-from automl_cli.errors import DataError, UsageError
+from automl_cli.errors import DataError, Interrupted, UsageError
 
 QUICK = {"time_budget": 30, "max_trials": 3, "n_jobs": 1, "ensemble_size": 0}
 
@@ -99,3 +104,28 @@ def test_a_frame_with_repeated_names_is_refused():
     frame = pd.DataFrame([[1, 2, 3], [4, 5, 6]], columns=["a", "a", "y"])
     with pytest.raises(DataError, match="duplicate column names 'a'"):
         load_training_data(frame, "y")
+
+
+def test_ctrl_c_during_the_search_still_hands_back_a_model(datasets):
+    """SIGINT once trials run: the search stops, the best trial is refitted, and the Model
+    comes with the Interrupted exception, as no file was asked for."""
+    frame = pd.read_csv(datasets / "breast_cancer.csv")
+
+    def interrupt_once_trials_run() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if len(children()) >= 3:  # the resource tracker, the forkserver, a worker
+                time.sleep(3)
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.2)
+
+    threading.Thread(target=interrupt_once_trials_run, daemon=True).start()
+    with pytest.raises(Interrupted) as stopped:
+        automl_cli.fit(frame, target="diagnosis", time_budget=120, n_jobs=1, ensemble_size=0)
+
+    assert stopped.value.out is None
+    model = stopped.value.model
+    assert model.manifest["stopped_by"] is not None
+    assert model.predict(frame.head(20)).isin(set(frame["diagnosis"])).all()
+    assert children() == []
