@@ -23,6 +23,7 @@ from automl_cli.errors import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from automl_cli.api import FitOptions
     from automl_cli.model import Model
 
 NOT_OPTIONS = ("target", "trial_log")  # target is a parameter; the trial log follows `out`
@@ -48,7 +49,7 @@ def fit(data: str | Path | pd.DataFrame, target: str, **options: Any) -> Model:
         return api.fit(data, fit_options).model
 
 
-def fit_options_of(target: str, options: dict[str, Any]) -> Any:
+def fit_options_of(target: str, options: dict[str, Any]) -> FitOptions:
     """The FitOptions of keyword `options`: a TypeError for a name `automl fit` does not know,
     a UsageError for a value no search can use."""
     from automl_cli.api import FitOptions
