@@ -31,27 +31,28 @@ class FitOptions(SearchOptions):
     target: str
     task: str = "auto"
     metric: str | None = None
-    out: Path = Path("model.automl")
+    out: Path | None = Path("model.automl")  # None: the model is returned, no file written
     trial_log: Path | None = None
 
 
 @dataclass
 class FitResult:
-    out: Path
+    out: Path | None
     manifest: dict[str, Any]
     trials: list[TrialResult]
     notices: list[str] = field(default_factory=list)
+    model: Any = None  # the fitted automl_cli.model.Model
 
 
 def fit(
-    data: str | Path,
+    data: str | Path | pd.DataFrame,
     options: FitOptions,
     *,
     started: float | None = None,
     on_event: Callable[[Any], None] = lambda state: None,
     on_notice: Callable[[str], None] = lambda message: None,
 ) -> FitResult:
-    """Search for the best pipeline for `data` and write it to `options.out`.
+    """Search for the best pipeline for `data` and write it to `options.out` (if not None).
 
     `started` is the monotonic time the whole command began; the time budget counts from it.
     The output paths are checked and the model locked before any work; SIGTERM stops the fit
@@ -109,14 +110,16 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             manifest["ensemble"] = ensemble.record
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
-            Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(options.out)
+            model = Model(model, dataset.schema, dataset.task, dataset.classes, manifest)
+            if options.out is not None:
+                model.save(options.out)
             search.log.keep()
     stop_signal = late.signum or writing.signum
     if stop_signal:
-        raise Interrupted(options.out, stop_signal)
+        raise Interrupted(options.out, stop_signal, model)
     if outcome.lost is not None:
         raise ClusterError(f"{outcome.lost}; the best model so far was written to {options.out}")
-    return FitResult(options.out, manifest, outcome.trials, list(dataset.notices))
+    return FitResult(options.out, manifest, outcome.trials, list(dataset.notices), model)
 
 
 def _fit_ensemble(search, ranked, options, on_notice):

@@ -30,9 +30,13 @@ class UsageError(AutoMLError):
 
 class Interrupted(Exception):
     """Ctrl-C or SIGTERM during a fit (not a user error); `out` is the model written from the
-    best trial, None if none was; `signum` the signal that stopped the fit."""
+    best trial, None if none was; `signum` the signal that stopped the fit; `model` the Model
+    of the best trial, if one was fitted (a Python caller may have asked for no file)."""
 
-    def __init__(self, out: object | None, signum: int = signal.SIGINT) -> None:
+    def __init__(
+        self, out: object | None, signum: int = signal.SIGINT, model: object | None = None
+    ) -> None:
         super().__init__("interrupted")
         self.out = out
         self.signum = signum
+        self.model = model

@@ -20,6 +20,8 @@ Reading (`read_csv`)
   fields is an error naming the line. Other binary files (xlsx, xls, PDF, SQLite, anything
   with NUL bytes, damaged archives, a ZIP of several files), HTML and JSON are refused, as
   are empty files and files with a header but no rows.
+- A pandas DataFrame (`automl_cli.fit`) is read as a copy (`frame.py`): its names as a
+  header's, categories as their values, nullable types as plain ones; the index is not data.
 
 Column types (judged on the rows whose target is present)
 - dropped: all values missing; constant (one value and no missing cells; a single value

@@ -12,6 +12,7 @@ import pandas as pd
 
 from automl_cli.choices import TASKS
 from automl_cli.data.formats import table_name
+from automl_cli.data.frame import read_frame
 from automl_cli.data.infer import infer_schema
 from automl_cli.data.read import read_table
 from automl_cli.data.schema import Schema
@@ -44,17 +45,21 @@ class _Target:
     numbers: np.ndarray | None
 
 
-def load_training_data(path: str | Path, target: str, task: str = "auto") -> Dataset:
-    """Read a training table (CSV, Parquet or Feather), check the target, detect or check the
-    task, and type the columns.
+def load_training_data(path: str | Path | pd.DataFrame, target: str, task: str = "auto") -> Dataset:
+    """Read a training table (CSV, Parquet or Feather, or a DataFrame), check the target,
+    detect or check the task, and type the columns.
 
     `task` is "auto" or one of TASKS. Every problem with the file, the target or the task
     raises DataError with a one-line message that names the problem and the fix.
     """
     if task != "auto" and task not in TASKS:
         raise DataError(f"unknown task {task!r}; use one of: auto, {', '.join(TASKS)}")
-    file = Path(path)
-    raw, notices = read_table(file)
+    if isinstance(path, pd.DataFrame):
+        file = Path("dataframe")  # the name its messages and the search give it
+        raw, notices = read_frame(path)
+    else:
+        file = Path(path)
+        raw, notices = read_table(file)
     target = target.strip()
     if raw.shape[1] < 2:
         raise DataError(
