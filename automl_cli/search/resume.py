@@ -75,8 +75,7 @@ def read_earlier_run(trial_log: Path) -> EarlierRun:
             "to start a new fit"
         )
     log = max(logs, key=lambda path: path.stat().st_mtime_ns)
-    with log.open(encoding="utf-8") as stream:
-        lines = [json.loads(line) for line in stream if line.strip()]
+    lines = _read_lines(log)
     if any(line.get("asked") is None or "setup" not in line for line in lines):
         raise UsageError(
             f"--resume: the trial log {log} was written by an older version that cannot be "
@@ -123,6 +122,22 @@ def replay(optimizer: Optimizer, earlier: EarlierRun) -> list[Job]:
             )
         optimizer.tell(job, trial.loss)
     return sorted(asked.values(), key=lambda job: job.id)
+
+
+def _read_lines(log: Path) -> list[dict[str, Any]]:
+    """The log's lines; a last one cut short by a kill is left out (its trial runs again)."""
+    text = log.read_text(encoding="utf-8").splitlines()
+    lines = []
+    for number, line in enumerate(text, 1):
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            if number < len(text):
+                raise UsageError(
+                    f"--resume: line {number} of the trial log {log} is damaged; drop --resume "
+                    "to start a new fit"
+                ) from None
+    return lines
 
 
 def _trial(line: dict[str, Any]) -> TrialResult:
