@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class TrialLog:
-    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
+    """Every finished trial as one JSON line, flushed as it is told to the optimizer.
 
     A model and its log are replaced together or not at all. While a fit runs, its trials go
     to a side file (`running_path`, MODEL.trials.running.jsonl) and `path` keeps the log of the
