@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -39,10 +40,11 @@ class TrialLog:
     live on disk only, without one they stay on the trials in memory.
 
     Every line also carries `setup` (the data's fingerprint and the options a resumed run must
-    share, `search/resume.py`) and `asked`, the jobs asked when the trial was told.
+    share, `search/resume.py`; a function, so that it is computed while the first trial runs)
+    and `asked`, the jobs asked when the trial was told.
     """
 
-    def __init__(self, path: Path | None, setup: dict | None = None) -> None:
+    def __init__(self, path: Path | None, setup: Callable[[], dict] | None = None) -> None:
         self.path = path
         self.setup = setup
         self.run_id = uuid.uuid4().hex[:16]
@@ -72,7 +74,8 @@ class TrialLog:
             return result
         if self._file is None:
             self._file = self.running_path.open("w", encoding="utf-8")
-        line = {"run_id": self.run_id, **when, **result.to_dict(), "setup": self.setup}
+        setup = None if self.setup is None else self.setup()
+        line = {"run_id": self.run_id, **when, **result.to_dict(), "setup": setup}
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
         if result.predictions is None:

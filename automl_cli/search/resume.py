@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl_cli.errors import UsageError
 from automl_cli.evaluate import TrialResult
+from automl_cli.meta.fingerprint import data_fingerprint  # imported here, not in its thread
 from automl_cli.optimize import Job, Optimizer
 
 if TYPE_CHECKING:
@@ -53,8 +54,6 @@ def run_setup(
     dataset: Dataset, metric: Metric, options: SearchOptions, min_budget: float
 ) -> dict[str, Any]:
     """What a log records so that a resumed run can check it continues the same search."""
-    from automl_cli.meta.fingerprint import data_fingerprint
-
     setup = {name: getattr(options, name) for name in SHARED_OPTIONS}
     return {
         "data": data_fingerprint(dataset.X, dataset.y),

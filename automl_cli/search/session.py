@@ -13,6 +13,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,15 +112,17 @@ class Search:
         self.optimizer = optimizer
         self.state = SearchState(started=self.started, time_budget=options.time_budget)
         self._trial_log = trial_log
-        self._setup = (
-            None if trial_log is None else run_setup(dataset, metric, options, self.min_budget)
-        )
+        self._setup: Future[dict[str, Any]] | None = None
+        if trial_log is not None:  # the fingerprint takes ~1 s on 1M rows: not on the way
+            pool = ThreadPoolExecutor(1, thread_name_prefix="run-setup")
+            self._setup = pool.submit(run_setup, dataset, metric, options, self.min_budget)
+            pool.shutdown(wait=False)
         self._earlier, self._pending = None, []
         if resume:
             if trial_log is None:
                 raise UsageError("--resume needs the trial log of the run to continue")
             self._earlier = read_earlier_run(trial_log)
-            check_same_setup(self._earlier, self._setup)
+            check_same_setup(self._earlier, self._setup.result())
             self._pending = replay(optimizer, self._earlier)
             self.state.trials = list(self._earlier.trials)
         self._stack = contextlib.ExitStack()
@@ -129,7 +132,9 @@ class Search:
         trial_limit = options.trial_time_limit
         if trial_limit is None:
             trial_limit = default_trial_limit(options.time_budget)
-        self.log = self._stack.enter_context(TrialLog(self._trial_log, self._setup))
+        self.log = self._stack.enter_context(
+            TrialLog(self._trial_log, self._setup and self._setup.result)
+        )
         if self._earlier is not None:
             self.log.carry(self._earlier.trials, self._earlier.lines, self._earlier.log)
         self.executor: Executor = self._stack.enter_context(
