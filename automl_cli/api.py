@@ -33,6 +33,7 @@ class FitOptions(SearchOptions):
     metric: str | None = None
     out: Path | None = Path("model.automl")  # None: the model is returned, no file written
     trial_log: Path | None = None
+    resume: bool = False  # continue the run in `trial_log` (automl_cli/search/resume.py)
 
 
 @dataclass
@@ -89,7 +90,13 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
 
     bundle.prepare()  # before the search's threads start, while the forkserver preloads
     search = Search(
-        dataset, metric, options, started=started, trial_log=options.trial_log, on_notice=on_notice
+        dataset,
+        metric,
+        options,
+        started=started,
+        trial_log=options.trial_log,
+        on_notice=on_notice,
+        resume=options.resume,
     )
     with search:
         # the workers' shared copy where they have one; the warm start drops the original

@@ -109,6 +109,14 @@ def fit(
             "its selection did not see."
         ),
     ] = DEFAULT_ENSEMBLE_SIZE,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run logged beside --out (same data and options); its trials are "
+            "not run again, and --time-budget and --max-trials bound the new work.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -139,6 +147,7 @@ def fit(
         warm_start=not no_warm_start,
         early_stopping=early_stopping,
         ensemble_size=ensemble_size,
+        resume=resume,
     )
     options.check()  # a bad option costs no worker start
     from automl_cli import json_output

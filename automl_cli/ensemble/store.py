@@ -40,15 +40,21 @@ class PredictionFile:
         self._file.flush()
 
     def read(self, job_ids: set[int] | None = None) -> dict[int, np.ndarray]:
-        """The predictions of `job_ids` (all when None) that are in the file."""
+        """The predictions of `job_ids` (all when None) that are in the file.
+
+        A fit killed halfway through an append leaves a truncated last entry: it is ignored.
+        """
         found: dict[int, np.ndarray] = {}
         if not self.path.exists():
             return found
         size = self.path.stat().st_size
         with self.path.open("rb") as stream:
             while stream.tell() < size:
-                job_id = int(np.load(stream, allow_pickle=False)[0])
-                predictions = np.load(stream, allow_pickle=False)
+                try:
+                    job_id = int(np.load(stream, allow_pickle=False)[0])
+                    predictions = np.load(stream, allow_pickle=False)
+                except (ValueError, EOFError):
+                    break
                 if job_ids is None or job_id in job_ids:
                     found[job_id] = predictions
         return found

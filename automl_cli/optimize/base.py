@@ -127,6 +127,11 @@ class Optimizer(ABC):
         self._tell(job, loss)
 
     @property
+    def asks(self) -> int:
+        """How many jobs have been asked so far (job ids run from 0)."""
+        return self._next_id
+
+    @property
     def incumbent(self) -> tuple[Config, float, float] | None:
         """(config, loss, budget): the best result at the largest budget seen, or None.
 

@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class TrialLog:
-    """Every finished trial as one JSON line, flushed as it ends, so none is lost.
+    """Every finished trial as one JSON line, flushed as it is told to the optimizer.
 
     A model and its log are replaced together or not at all. While a fit runs, its trials go
     to a side file (`running_path`, MODEL.trials.running.jsonl) and `path` keeps the log of the
@@ -37,10 +38,15 @@ class TrialLog:
     The validation predictions of the trials at the full budget (automl_cli/ensemble/store.py)
     go to a side file of their own that moves with the log, just before it; with a path they
     live on disk only, without one they stay on the trials in memory.
+
+    Every line also carries `setup` (the data's fingerprint and the options a resumed run must
+    share, `search/resume.py`; a function, so that it is computed while the first trial runs)
+    and `asked`, the jobs asked when the trial was told.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, setup: Callable[[], dict] | None = None) -> None:
         self.path = path
+        self.setup = setup
         self.run_id = uuid.uuid4().hex[:16]
         self.running_path = path.with_suffix(".running.jsonl") if path else None
         self.failed_path = path.with_suffix(".failed.jsonl") if path else None
@@ -51,13 +57,25 @@ class TrialLog:
     def __enter__(self) -> TrialLog:
         return self
 
-    def write(self, result: TrialResult) -> TrialResult:
+    def write(self, result: TrialResult, asked: int | None = None) -> TrialResult:
         """Log `result`; returns it as the search should keep it (its predictions on disk)."""
+        return self._write(result, {"time": time.time(), "asked": asked})
+
+    def carry(self, trials: list[TrialResult], lines: list[dict], old: Path) -> None:
+        """Start this log with an earlier run's `trials` (their log `lines`; predictions read
+        from the log at `old`), so that the resumed run's log holds every trial."""
+        kept = PredictionFile(predictions_path(old)).read() if self.path else {}
+        for trial, line in zip(trials, lines, strict=True):
+            with_predictions = dataclasses.replace(trial, predictions=kept.get(trial.job_id))
+            self._write(with_predictions, {"time": line["time"], "asked": line["asked"]})
+
+    def _write(self, result: TrialResult, when: dict) -> TrialResult:
         if self.running_path is None:
             return result
         if self._file is None:
             self._file = self.running_path.open("w", encoding="utf-8")
-        line = {"time": time.time(), "run_id": self.run_id, **result.to_dict()}
+        setup = None if self.setup is None else self.setup()
+        line = {"run_id": self.run_id, **when, **result.to_dict(), "setup": setup}
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
         if result.predictions is None:

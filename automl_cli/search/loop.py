@@ -9,6 +9,10 @@ job is asked only while fewer than `n_workers` jobs are untold. The interleaving
 tells then no longer depends on which trial finishes first, so the same seed gives the same
 trials whatever the timing. A time-bounded run tells results as they arrive instead, which keeps
 every worker busy.
+
+A result is logged as it is told, with the number of jobs asked by then (`asked`), so the log
+holds the exact order of asks and tells that `search/resume.py` replays to rebuild the
+optimizer. A stop logs the results that arrived but wait for an earlier job, last.
 """
 
 from __future__ import annotations
@@ -62,11 +66,13 @@ def run_search(
     state: SearchState,
     on_event: Callable[[SearchState], None] = lambda state: None,
     may_start: Callable[[Job, list[Job]], bool] = lambda job, running: True,
+    pending: list[Job] | None = None,
 ) -> SearchState:
     """Run trials until `search_end(trials)` (a monotonic time), `max_trials`, or exhaustion.
 
     A job that `may_start` refuses beside the running ones waits (holding back the jobs after
     it) until one of them ends; a job still waiting at the end is neither run nor told.
+    `pending` jobs, already asked (a resumed run's, `search/resume.py`), run before new asks.
 
     Running trials are cancelled at the end: they are neither told nor logged, since their
     loss is unknown rather than bad. Ctrl-C or SIGTERM stops the search the same way, at the
@@ -78,9 +84,14 @@ def run_search(
     arrived: dict[int, TrialResult] = {}
     launched = 0
     held: Job | None = None  # asked, waiting for a running job to end (may_start)
+    waiting = list(pending or [])
+
+    def next_job() -> Job | None:
+        return waiting.pop(0) if waiting else optimizer.ask()
 
     def record(result: TrialResult) -> None:
-        state.trials.append(result if log is None else log.write(result))
+        kept = result if log is None else log.write(result, asked=optimizer.asks)
+        state.trials.append(kept)
 
     signum = None
     try:
@@ -95,7 +106,7 @@ def run_search(
                 while executor.free and (max_trials is None or launched < max_trials):
                     if ordered and len(untold) >= n_workers:
                         break
-                    job, held = (held, None) if held is not None else (optimizer.ask(), None)
+                    job, held = (held, None) if held is not None else (next_job(), None)
                     if job is None:
                         exhausted = True
                         break
@@ -112,19 +123,23 @@ def run_search(
                     break
                 if not (ordered and untold[0].id in arrived):
                     for result in executor.collect(timeout=max(0.0, end - time.monotonic())):
-                        record(result)
                         arrived[result.job_id] = result
                 ready = untold[:1] if ordered else list(untold)
                 for job in ready:
                     if job.id in arrived:
                         untold.remove(job)
-                        optimizer.tell(job, arrived.pop(job.id).loss)
+                        result = arrived.pop(job.id)
+                        record(result)
+                        optimizer.tell(job, result.loss)
         signum = stop.signum
     except KeyboardInterrupt as raised:  # outside the main thread, or outside `caught`
         signum = getattr(raised, "signum", signal.SIGINT)
     finally:
         if signum is not None:
             state.stopped_by = "interrupted"
+        for job in untold:  # finished, but an earlier job's result had not come
+            if job.id in arrived:
+                record(arrived.pop(job.id))
         executor.cancel_running()
         state.running = []
         on_event(state)

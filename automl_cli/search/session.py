@@ -13,12 +13,13 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from automl_cli.data import Dataset
-from automl_cli.errors import AutoMLError, Interrupted
+from automl_cli.errors import AutoMLError, Interrupted, UsageError
 from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.execute import ClusterError, Executor, create_executor
 from automl_cli.metrics import Metric
@@ -33,6 +34,7 @@ from automl_cli.search.budget import (
 from automl_cli.search.log import TrialLog
 from automl_cli.search.loop import SearchState, rank_trials, run_search
 from automl_cli.search.options import SearchOptions
+from automl_cli.search.resume import check_same_setup, read_earlier_run, replay, run_setup
 from automl_cli.search.warm import warm_started_optimizer
 from automl_cli.space import space_for
 
@@ -72,7 +74,8 @@ class Search:
     """A search in progress: enter it to start the executor and the trial log, then `run` it.
 
     Without `optimizer`, the options' strategy is used, warm-started from the knowledge base
-    (or, without `options.warm_start`, from the space's default configs).
+    (or, without `options.warm_start`, from the space's default configs). With `resume`, it
+    continues the run in `trial_log` (`search/resume.py`).
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class Search:
         trial_log: Path | None = None,
         optimizer: Optimizer | None = None,
         on_notice: Callable[[str], None] = lambda message: None,
+        resume: bool = False,
     ) -> None:
         self.options = options
         self.started = time.monotonic() if started is None else started
@@ -108,6 +112,19 @@ class Search:
         self.optimizer = optimizer
         self.state = SearchState(started=self.started, time_budget=options.time_budget)
         self._trial_log = trial_log
+        self._setup: Future[dict[str, Any]] | None = None
+        if trial_log is not None:  # the fingerprint takes ~1 s on 1M rows: not on the way
+            pool = ThreadPoolExecutor(1, thread_name_prefix="run-setup")
+            self._setup = pool.submit(run_setup, dataset, metric, options, self.min_budget)
+            pool.shutdown(wait=False)
+        self._earlier, self._pending = None, []
+        if resume:
+            if trial_log is None:
+                raise UsageError("--resume needs the trial log of the run to continue")
+            self._earlier = read_earlier_run(trial_log)
+            check_same_setup(self._earlier, self._setup.result())
+            self._pending = replay(optimizer, self._earlier)
+            self.state.trials = list(self._earlier.trials)
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Search:
@@ -115,7 +132,11 @@ class Search:
         trial_limit = options.trial_time_limit
         if trial_limit is None:
             trial_limit = default_trial_limit(options.time_budget)
-        self.log = self._stack.enter_context(TrialLog(self._trial_log))
+        self.log = self._stack.enter_context(
+            TrialLog(self._trial_log, self._setup and self._setup.result)
+        )
+        if self._earlier is not None:
+            self.log.carry(self._earlier.trials, self._earlier.lines, self._earlier.log)
         self.executor: Executor = self._stack.enter_context(
             create_executor(
                 self.evaluator,
@@ -161,6 +182,7 @@ class Search:
                 state=self.state,
                 on_event=on_event,
                 may_start=self._may_start,
+                pending=self._pending,
             )
         except KeyboardInterrupt as stop:  # interrupts.Stopped knows its signal
             outcome.stopped_by_signal = getattr(stop, "signum", signal.SIGINT)
