@@ -35,6 +35,7 @@ from automl_cli.search.loop import SearchState, rank_trials, run_search
 from automl_cli.search.options import SearchOptions
 from automl_cli.search.warm import warm_started_optimizer
 from automl_cli.space import space_for
+from automl_cli.space.definition import UNWEIGHTED
 
 
 @dataclass
@@ -101,6 +102,11 @@ class Search:
         if self.min_budget is None:
             self.min_budget = auto_min_budget(self.evaluator.n_train, options.eta)
         self._describe_warm_start: Callable[[], dict[str, Any]] = lambda: {"enabled": False}
+        if dataset.weights is not None:
+            left_out = ", ".join(UNWEIGHTED)
+            on_notice(
+                f"{left_out} left out of the search: it cannot take sample weights (--weight)"
+            )
         if optimizer is None:
             optimizer, self._describe_warm_start = warm_started_optimizer(
                 dataset, space_for(dataset), self.min_budget, options, on_notice
