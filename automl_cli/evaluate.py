@@ -302,10 +302,12 @@ class Evaluator:
         return model
 
     def weights_of(self, rows: np.ndarray | None = None) -> np.ndarray | None:
-        """The weights of `rows` (None: every row), or None when rows are not weighted."""
+        """The weights of `rows` (None: every row), or None when rows are not weighted, or
+        when all of `rows` weigh 0 (then they count alike rather than not at all)."""
         if self.weights is None:
             return None
-        return np.asarray(self.weights if rows is None else self.weights[rows])
+        weights = np.asarray(self.weights if rows is None else self.weights[rows])
+        return weights if weights.any() else None
 
     def fit_rows(self, model: Any, rows: np.ndarray | None) -> Any:
         """Fit a pipeline on `rows` (None: every row, without a copy), their weights routed to

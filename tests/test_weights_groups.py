@@ -63,6 +63,7 @@ def test_weights_decide_what_is_learned_and_how_it_is_scored(cli, tmp_path):
     features = [column["name"] for column in with_weights["schema"]["columns"]]
     assert "w" not in features and "g" not in features and "x" in features
     assert all(t["algorithm"] != "knn" for t in with_weights["leaderboard"])
+    assert "weight column" in cli("info", weighted).stdout
 
     rows = pd.DataFrame({"x": [0.8, -0.8, 0.5], "noise": [0.0, 0.1, -0.2]})
     rows.to_csv(tmp_path / "rows.csv", index=False)
@@ -143,3 +144,14 @@ def test_selection_picks_the_model_right_on_the_heavy_rows():
     heavy_first = choose(library, y, metric, "regression", 5, 0, np.where(second, 0.1, 10.0))
     assert heavy_second.weights.tolist() == [0.0, 1.0]
     assert heavy_first.weights.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["rmse", "mae", "r2"])
+def test_regression_metrics_weigh_each_row(name):
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    predicted = np.array([0.0, 1.0, 2.0, 7.0])  # one bad row
+    metric = METRICS[name]
+    ignored = metric.score(y, predicted, np.array([1.0, 1.0, 1.0, 0.0]))
+    assert ignored == (1.0 if name == "r2" else 0.0)
+    assert metric.score(y, predicted, np.ones(4)) == pytest.approx(metric.score(y, predicted))
+    assert loss_of(metric, y, predicted, np.zeros(4)) == loss_of(metric, y, predicted)
