@@ -155,3 +155,25 @@ def test_regression_metrics_weigh_each_row(name):
     assert ignored == (1.0 if name == "r2" else 0.0)
     assert metric.score(y, predicted, np.ones(4)) == pytest.approx(metric.score(y, predicted))
     assert loss_of(metric, y, predicted, np.zeros(4)) == loss_of(metric, y, predicted)
+
+
+def test_grouped_validation_does_not_score_memorized_groups(cli, tmp_path):
+    """Each of 40 groups (patients) sits at its own point with its own label: a model that
+    remembers the points scores ~1 on rows of groups it has seen, and nothing on new groups.
+    Validation with --group scores the second (honest) number, without it the first."""
+    rng = np.random.default_rng(0)
+    patient = np.arange(400) % 40
+    points = rng.normal(size=(40, 2)) * 3
+    spread = points[patient] + rng.normal(size=(400, 2)) * 0.1
+    frame = pd.DataFrame({"u": spread[:, 0], "v": spread[:, 1], "patient": patient})
+    frame["y"] = rng.integers(0, 2, 40)[patient]
+    frame.to_csv(tmp_path / "grouped.csv", index=False)
+    frame.drop(columns="patient").to_csv(tmp_path / "rows.csv", index=False)
+    quick = ("--target", "y", *QUICK, "--ensemble-size", "0")
+    by_group, by_row = tmp_path / "by_group.automl", tmp_path / "by_row.automl"
+    done = cli("fit", tmp_path / "grouped.csv", *quick, "--group", "patient", "--out", by_group)
+    assert done.returncode == 0, done.stderr
+    assert cli("fit", tmp_path / "rows.csv", *quick, "--out", by_row).returncode == 0
+    honest = manifest_of(cli, by_group)["leaderboard"][0]["score"]
+    leaked = manifest_of(cli, by_row)["leaderboard"][0]["score"]
+    assert honest < 0.8 < 0.95 < leaked
