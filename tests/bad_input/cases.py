@@ -82,8 +82,10 @@ MODEL = {"model.automl": the_model}
 # a column for every bad weight and group: "w" is a good weight, "g" has 3 groups
 WEIGHTED = table(
     "a,b,w,gap,inf,neg,zero,g,y",
-    lambda i: f"{i * 0.5},{'uvw'[i % 3]},{1 + i % 2},{'' if i == 7 else 1},"
-    f"{'inf' if i == 3 else 2},{-1 if i == 5 else 1},0,{i % 3},{'pq'[i % 2]}",
+    lambda i: (
+        f"{i * 0.5},{'uvw'[i % 3]},{1 + i % 2},{'' if i == 7 else 1},"
+        f"{'inf' if i == 3 else 2},{-1 if i == 5 else 1},0,{i % 3},{'pq'[i % 2]}"
+    ),
 )
 WORDS = iris_rows(lambda row: [*row[:2], "long" if float(row[2]) > 4 else row[2], row[3]])
 ROWS = {"rows.csv": iris_rows()}
