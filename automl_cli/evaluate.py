@@ -293,9 +293,9 @@ class Evaluator:
         model = self.pipeline(config, n_threads)
         kept = None  # every row
         if rows < 1.0:
-            y = self.y
-            order = nested_order(y, self.task != "regression", np.random.default_rng(self.seed))
-            kept = np.sort(order[: max(1, math.ceil(rows * len(y) - 1e-9))])
+            rng = np.random.default_rng(self.seed)
+            order = nested_order(self.y, self.task != "regression", rng)
+            kept = np.sort(order[: max(1, math.ceil(rows * len(self.y) - 1e-9))])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.fit_rows(model, kept)
