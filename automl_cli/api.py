@@ -34,6 +34,8 @@ class FitOptions(SearchOptions):
     out: Path | None = Path("model.automl")  # None: the model is returned, no file written
     trial_log: Path | None = None
     resume: bool = False  # continue the run in `trial_log` (automl_cli/search/resume.py)
+    weight: str | None = None  # column of sample weights (automl_cli/data/roles.py)
+    group: str | None = None  # column whose groups validation never splits
 
 
 @dataclass
@@ -83,7 +85,9 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     from automl_cli.search.session import Search
 
     started = time.monotonic() if started is None else started
-    dataset = load_training_data(data, options.target, options.task)
+    dataset = load_training_data(
+        data, options.target, options.task, weight=options.weight, group=options.group
+    )
     metric = resolve_metric(options.metric, dataset.task)
     for notice in dataset.notices:
         on_notice(notice)
@@ -229,6 +233,8 @@ def _manifest(dataset, metric, options, best, search, refit_rows: float) -> dict
         "task": dataset.task,
         "metric": metric.name,
         "target": dataset.schema.target,
+        "weight": options.weight,  # like the group column, never a feature nor needed at predict
+        "group": options.group,
         "schema": dataset.schema.to_dict(),
         "classes": list(dataset.classes),
         "training_rows": len(dataset.y),

@@ -62,10 +62,10 @@ def fit_baseline(evaluator: Evaluator) -> Baseline:
     model = Pipeline([("model", learner)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(evaluator.X, evaluator.y)
+        evaluator.fit_rows(model, None)  # weighted shares or mean with --weight
     valid = np.concatenate([split.valid for split in evaluator.splits])
     predicted = predict_scores(model, evaluator.X.iloc[valid], evaluator.task, evaluator.n_classes)
-    score = evaluator.metric.score(evaluator.y[valid], predicted)
+    score = evaluator.metric.score(evaluator.y[valid], predicted, evaluator.weights_of(valid))
     return Baseline(model, strategy, score, evaluator.metric.loss(score))
 
 

@@ -117,6 +117,20 @@ def fit(
             "not run again, and --time-budget and --max-trials bound the new work.",
         ),
     ] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of sample weights (numbers >= 0) for every fit and the validation "
+            "metric; not a feature, not needed at predict."
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of groups whose rows validation never splits between fit and "
+            "validation rows; not a feature, not needed at predict."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -148,6 +162,8 @@ def fit(
         early_stopping=early_stopping,
         ensemble_size=ensemble_size,
         resume=resume,
+        weight=weight,
+        group=group,
     )
     options.check()  # a bad option costs no worker start
     from automl_cli import json_output

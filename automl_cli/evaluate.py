@@ -13,6 +13,15 @@ the rows at budget 1/9 contain those at 1/27 (nested). For classification the or
 interleaves the classes in proportion (each row gets the key (rank within its class + u) /
 class size with u uniform, the first row of each class goes first), so every prefix is
 stratified and holds every class. Every budget is scored on the same validation rows.
+
+Groups (`--group`): the rule is the same over whole groups, so no group has rows on both sides
+of a split. Folds get the groups in a seeded order, largest first, each to the fold with the
+fewest rows so far (at least CV_FOLDS groups are needed); the holdout takes groups in a seeded
+order until it holds 20 % of the rows (at least 2 groups are needed, one on each side). The
+training rows keep the nested, stratified order above.
+
+Weights (`--weight`): every fit gets the rows' weights (the pipeline's learner step takes them
+as `sample_weight`) and the metric weighs each validation row by its weight.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from automl_cli.errors import DataError
 from automl_cli.metrics import Metric
 from automl_cli.model import predict_scores
 from automl_cli.space import algorithm_of, build_pipeline
@@ -102,8 +112,13 @@ def nested_order(y: np.ndarray, stratified: bool, rng: np.random.Generator) -> n
     return np.argsort(keys, kind="stable")
 
 
-def make_splits(y: np.ndarray, task: str, seed: int) -> list[Split]:
-    """The validation rule of the module docstring."""
+def make_splits(
+    y: np.ndarray, task: str, seed: int, groups: np.ndarray | None = None
+) -> list[Split]:
+    """The validation rule of the module docstring; `groups` (codes 0..g-1, one per row) keep
+    each group's rows on one side of every split."""
+    if groups is not None:
+        return grouped_splits(y, task, seed, groups)
     rng = np.random.default_rng(seed)
     n = len(y)
     stratified = task != "regression"
@@ -125,6 +140,42 @@ def make_splits(y: np.ndarray, task: str, seed: int) -> list[Split]:
     return [Split(train, np.flatnonzero(is_valid))]
 
 
+def grouped_splits(y: np.ndarray, task: str, seed: int, groups: np.ndarray) -> list[Split]:
+    """The validation rule over whole groups (module docstring)."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    sizes = np.bincount(groups)
+    n_groups = len(sizes)
+    cross_validated = n < CV_BELOW_ROWS
+    needed = CV_FOLDS if cross_validated else 2
+    if n_groups < needed:
+        rule = f"{CV_FOLDS}-fold cross-validation" if cross_validated else "a holdout"
+        raise DataError(
+            f"--group has {n_groups} group(s) but {rule} needs at least {needed}; "
+            "choose a column with more groups, or drop --group"
+        )
+    shuffled = rng.permutation(n_groups)
+    if cross_validated:
+        fold_of_group = np.empty(n_groups, dtype=int)
+        rows_in_fold = np.zeros(CV_FOLDS)
+        for group in shuffled[np.argsort(-sizes[shuffled], kind="stable")]:
+            fold = int(np.argmin(rows_in_fold))
+            fold_of_group[group] = fold
+            rows_in_fold[fold] += sizes[group]
+        fold_of = fold_of_group[groups]
+        is_valid = [fold_of == k for k in range(CV_FOLDS)]
+    else:
+        n_valid = min(HOLDOUT_MAX_ROWS, int(round(HOLDOUT_FRACTION * n)))
+        reached = int(np.searchsorted(np.cumsum(sizes[shuffled]), n_valid)) + 1
+        is_valid = [np.isin(groups, shuffled[: min(reached, n_groups - 1)])]
+    stratified = task != "regression"
+    splits = []
+    for valid in is_valid:
+        train = np.flatnonzero(~valid)
+        splits.append(Split(train[nested_order(y[train], stratified, rng)], np.flatnonzero(valid)))
+    return splits
+
+
 class Evaluator:
     """Scores configs on one dataset; built once per worker, then called per trial."""
 
@@ -139,6 +190,7 @@ class Evaluator:
     ):
         self.X = dataset.X
         self.y = dataset.y
+        self.weights = dataset.weights  # None: every row weighs alike
         self.task = dataset.task
         self.n_classes = len(dataset.classes)
         self.categorical = list(dataset.schema.categorical)
@@ -147,7 +199,7 @@ class Evaluator:
         self.seed = seed
         self.n_threads = n_threads
         self.keep_predictions = keep_predictions  # full-budget trials keep them (ensembles)
-        self.splits = make_splits(self.y, self.task, seed)
+        self.splits = make_splits(self.y, self.task, seed, dataset.groups)
 
     @property
     def validation(self) -> str:
@@ -189,7 +241,7 @@ class Evaluator:
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    model.fit(self.X.iloc[rows], self.y[rows])
+                    self.fit_rows(model, rows)
                     fit_seconds += time.perf_counter() - t0
                     predictions[split.valid] = predict_scores(
                         model, self.X.iloc[split.valid], self.task, self.n_classes
@@ -200,7 +252,7 @@ class Evaluator:
                 raise ValueError("the model predicted NaN or infinite values")
             with warnings.catch_warnings():  # an overflow is refused below, not printed
                 warnings.simplefilter("ignore")
-                score = self.metric.score(self.y[valid], predictions[valid])
+                score = self.metric.score(self.y[valid], predictions[valid], self.weights_of(valid))
             loss = self.metric.loss(score)
             if not math.isfinite(loss):
                 raise ValueError(f"the metric {self.metric.name} is not finite ({score})")
@@ -239,15 +291,32 @@ class Evaluator:
         """The config refitted for the model file: on every row, or on a seeded (stratified)
         `rows` fraction of them where every row cannot be fitted in the time left."""
         model = self.pipeline(config, n_threads)
-        X, y = self.X, self.y
+        kept = None  # every row
         if rows < 1.0:
-            order = nested_order(y, self.task != "regression", np.random.default_rng(self.seed))
-            kept = np.sort(order[: max(1, math.ceil(rows * len(y) - 1e-9))])
-            X, y = X.iloc[kept], y[kept]
+            rng = np.random.default_rng(self.seed)
+            order = nested_order(self.y, self.task != "regression", rng)
+            kept = np.sort(order[: max(1, math.ceil(rows * len(self.y) - 1e-9))])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model.fit(X, y)
+            self.fit_rows(model, kept)
         return model
+
+    def weights_of(self, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """The weights of `rows` (None: every row), or None when rows are not weighted, or
+        when all of `rows` weigh 0 (then they count alike rather than not at all)."""
+        if self.weights is None:
+            return None
+        weights = np.asarray(self.weights if rows is None else self.weights[rows])
+        return weights if weights.any() else None
+
+    def fit_rows(self, model: Any, rows: np.ndarray | None) -> Any:
+        """Fit a pipeline on `rows` (None: every row, without a copy), their weights routed to
+        its learner step ("model")."""
+        X, y = (self.X, self.y) if rows is None else (self.X.iloc[rows], self.y[rows])
+        weights = self.weights_of(rows)
+        if weights is None:
+            return model.fit(X, y)
+        return model.fit(X, y, model__sample_weight=weights)
 
     def refit_is_sound(self, model: Any, validation_loss: float) -> bool:
         """Whether a refitted model fits its own training rows about as well as it promised.
@@ -269,12 +338,14 @@ class Evaluator:
             if not np.all(np.isfinite(predicted)):
                 return False
             if self.n_classes:
-                shares = np.bincount(self.y, minlength=self.n_classes) / len(self.y)
+                counts = np.bincount(self.y, weights=self.weights, minlength=self.n_classes)
+                shares = counts / counts.sum()
                 constant = np.tile(shares, (len(y), 1))
             else:
-                constant = np.full(len(y), float(np.mean(self.y)))
-            in_sample = self.metric.loss(self.metric.score(y, predicted))
-            baseline = self.metric.loss(self.metric.score(y, constant))
+                constant = np.full(len(y), float(np.average(self.y, weights=self.weights)))
+            weights = self.weights_of(rows)
+            in_sample = self.metric.loss(self.metric.score(y, predicted, weights))
+            baseline = self.metric.loss(self.metric.score(y, constant, weights))
         except Exception:  # a model that cannot even score its own rows is not sound
             return False
         margin = max(0.5 * (baseline - validation_loss), 0.1 * abs(baseline))

@@ -24,10 +24,13 @@ REGRESSION = frozenset({"regression"})
 
 @dataclass(frozen=True)
 class Metric:
+    """`score(y, predictions, weights=None)`: `weights` (one per row, `--weight`) weigh each
+    row's part in the score; None weighs every row alike."""
+
     name: str
     tasks: frozenset[str]
     greater_is_better: bool
-    score: Callable[[np.ndarray, np.ndarray], float]
+    score: Callable[..., float]
 
     def loss(self, score: float) -> float:
         """The value to minimize: 1 - score for the bounded ones, else the error itself."""
@@ -37,45 +40,54 @@ class Metric:
         return 1.0 - loss if self.greater_is_better else loss
 
 
+Weights = np.ndarray | None
+
+
 def _labels(proba: np.ndarray) -> np.ndarray:
     return np.argmax(proba, axis=1)
 
 
-def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+def _roc_auc(y: np.ndarray, proba: np.ndarray, weights: Weights = None) -> float:
     if proba.shape[1] == 2:
-        return float(skm.roc_auc_score(y, proba[:, 1]))
-    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
+        return float(skm.roc_auc_score(y, proba[:, 1], sample_weight=weights))
+    labels = np.arange(proba.shape[1])
+    return float(
+        skm.roc_auc_score(y, proba, multi_class="ovr", labels=labels, sample_weight=weights)
+    )
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+def _log_loss(y: np.ndarray, proba: np.ndarray, weights: Weights = None) -> float:
     clipped = np.clip(proba, 1e-15, 1.0)
     clipped = clipped / clipped.sum(axis=1, keepdims=True)
-    return float(skm.log_loss(y, clipped, labels=np.arange(proba.shape[1])))
+    labels = np.arange(proba.shape[1])
+    return float(skm.log_loss(y, clipped, labels=labels, sample_weight=weights))
 
 
-def _f1(y: np.ndarray, proba: np.ndarray) -> float:
+def _f1(y: np.ndarray, proba: np.ndarray, weights: Weights = None) -> float:
     average = "binary" if proba.shape[1] == 2 else "macro"
-    return float(skm.f1_score(y, _labels(proba), average=average, zero_division=0.0))
+    return float(
+        skm.f1_score(y, _labels(proba), average=average, zero_division=0.0, sample_weight=weights)
+    )
 
 
-def _accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    return float(np.mean(_labels(proba) == y))
+def _accuracy(y: np.ndarray, proba: np.ndarray, weights: Weights = None) -> float:
+    return float(np.average(_labels(proba) == y, weights=weights))
 
 
-def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    return float(skm.balanced_accuracy_score(y, _labels(proba)))
+def _balanced_accuracy(y: np.ndarray, proba: np.ndarray, weights: Weights = None) -> float:
+    return float(skm.balanced_accuracy_score(y, _labels(proba), sample_weight=weights))
 
 
-def _rmse(y: np.ndarray, prediction: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((y - prediction) ** 2)))
+def _rmse(y: np.ndarray, prediction: np.ndarray, weights: Weights = None) -> float:
+    return float(np.sqrt(np.average((y - prediction) ** 2, weights=weights)))
 
 
-def _mae(y: np.ndarray, prediction: np.ndarray) -> float:
-    return float(np.mean(np.abs(y - prediction)))
+def _mae(y: np.ndarray, prediction: np.ndarray, weights: Weights = None) -> float:
+    return float(np.average(np.abs(y - prediction), weights=weights))
 
 
-def _r2(y: np.ndarray, prediction: np.ndarray) -> float:
-    return float(skm.r2_score(y, prediction))
+def _r2(y: np.ndarray, prediction: np.ndarray, weights: Weights = None) -> float:
+    return float(skm.r2_score(y, prediction, sample_weight=weights))
 
 
 # module-level functions, not lambdas: metrics travel to worker processes by pickle

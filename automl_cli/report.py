@@ -75,6 +75,7 @@ def manifest_table(manifest: dict[str, Any]) -> Table:
     rows = [
         ("task", manifest["task"]),
         ("target", manifest["target"]),
+        *((f"{key} column", manifest[key]) for key in ("weight", "group") if manifest.get(key)),
         ("classes", ", ".join(map(str, manifest["classes"])) or "-"),
         ("features", str(len(manifest["schema"]["columns"]))),
         ("training rows", _training_rows(manifest)),

@@ -15,6 +15,7 @@ from automl_cli.data.formats import table_name
 from automl_cli.data.frame import read_frame
 from automl_cli.data.infer import infer_schema
 from automl_cli.data.read import read_table
+from automl_cli.data.roles import Roles, read_roles
 from automl_cli.data.schema import Schema
 from automl_cli.data.size import is_large
 from automl_cli.data.values import parse_number, to_number, to_text
@@ -35,6 +36,15 @@ class Dataset:
     schema: Schema
     classes: tuple
     notices: list[str]
+    roles: Roles = Roles()  # the weight and group columns (data/roles.py), never features
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        return self.roles.weights
+
+    @property
+    def groups(self) -> np.ndarray | None:
+        return self.roles.groups
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,17 @@ class _Target:
     numbers: np.ndarray | None
 
 
-def load_training_data(path: str | Path | pd.DataFrame, target: str, task: str = "auto") -> Dataset:
+def load_training_data(
+    path: str | Path | pd.DataFrame,
+    target: str,
+    task: str = "auto",
+    *,
+    weight: str | None = None,
+    group: str | None = None,
+) -> Dataset:
     """Read a training table (CSV, Parquet or Feather, or a DataFrame), check the target,
-    detect or check the task, and type the columns.
+    detect or check the task, and type the columns; `weight` and `group` name the columns of
+    data/roles.py.
 
     `task` is "auto" or one of TASKS. Every problem with the file, the target or the task
     raises DataError with a one-line message that names the problem and the fix.
@@ -81,7 +99,10 @@ def load_training_data(path: str | Path | pd.DataFrame, target: str, task: str =
     kept = _Target(labels=labels, numbers=None if textual else values[rows])
     task, classes, y = _resolve_task(kept, target, task, notices)
 
-    schema, typing_notes = infer_schema(raw, rows, target)
+    roles = read_roles(raw, rows, target, weight, group)
+    typed = raw.drop(columns=roles.columns) if roles.columns else raw
+    schema, typing_notes = infer_schema(typed, rows, target)
+    del typed
     notices.extend(typing_notes)
     if not schema.columns:
         reasons = "; ".join(f"{name}: {reason}" for name, reason in schema.dropped[:5])
@@ -93,7 +114,7 @@ def load_training_data(path: str | Path | pd.DataFrame, target: str, task: str =
     X = schema.features(raw if rows.all() else raw[rows], compact=compact)
     del raw
     _release_reader_memory()
-    return Dataset(table_name(file), X, y, task, schema, classes, notices)
+    return Dataset(table_name(file), X, y, task, schema, classes, notices, roles)
 
 
 def _release_reader_memory() -> None:

@@ -60,8 +60,11 @@ def fit_ensemble(
         return FittedEnsemble(None, {"kind": "single", "size": size, "members": []})
     library = np.stack([kept[t.job_id] for t in library_trials]).astype(float)
     y = evaluator.y[evaluator.validation_rows]
+    row_weights = evaluator.weights_of(evaluator.validation_rows)
     with threadpool_limits(1):  # beside busy workers, BLAS threads made stacking 100x slower
-        choice = choose(library, y, evaluator.metric, evaluator.task, size, evaluator.seed)
+        choice = choose(
+            library, y, evaluator.metric, evaluator.task, size, evaluator.seed, row_weights
+        )
     record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
     record["single_validation_score"] = library_trials[0].score
     if choice.kind == "single" or np.count_nonzero(choice.weights) == 1:
@@ -87,7 +90,7 @@ def fit_ensemble(
     weights /= weights.sum()
     loss = choice.loss
     if choice.kind == "ensemble":
-        loss = loss_of(evaluator.metric, y, np.tensordot(weights, library, axes=1))
+        loss = loss_of(evaluator.metric, y, np.tensordot(weights, library, axes=1), row_weights)
     model = Ensemble(
         [m for _, m, _ in members],
         [w for _, _, w in members],

@@ -37,6 +37,7 @@ from automl_cli.search.options import SearchOptions
 from automl_cli.search.resume import check_same_setup, read_earlier_run, replay, run_setup
 from automl_cli.search.warm import warm_started_optimizer
 from automl_cli.space import space_for
+from automl_cli.space.definition import UNWEIGHTED
 
 
 @dataclass
@@ -105,6 +106,11 @@ class Search:
         if self.min_budget is None:
             self.min_budget = auto_min_budget(self.evaluator.n_train, options.eta)
         self._describe_warm_start: Callable[[], dict[str, Any]] = lambda: {"enabled": False}
+        if dataset.weights is not None:
+            left_out = ", ".join(UNWEIGHTED)
+            on_notice(
+                f"{left_out} left out of the search: it cannot take sample weights (--weight)"
+            )
         if optimizer is None:
             optimizer, self._describe_warm_start = warm_started_optimizer(
                 dataset, space_for(dataset), self.min_budget, options, on_notice

@@ -51,6 +51,9 @@ SPACE_VERSION = "1"
 
 BOOSTERS = ("lightgbm", "hist_gb", "xgboost")
 FORESTS = ("random_forest", "extra_trees")
+# kNN's fit has no sample_weight: a weighted neighbour vote would need its own learner, and
+# seven other learners (forests, boosters, linear, SVM, MLP) take weights as they are
+UNWEIGHTED = ("knn",)
 SCALED = ("linear", "knn", "svm", "mlp")  # need imputation and scaling; may use selection
 ALGORITHMS = (*BOOSTERS, *FORESTS, *SCALED)
 DEFAULT_ALGORITHM = "lightgbm"
@@ -82,10 +85,11 @@ PREPROCESSING_DEFAULTS: dict[str, Any] = {
 }
 
 
-def available_algorithms(task: str, n_rows: int) -> list[str]:
-    """The learners offered for a task of n_rows rows, in the space's fixed order."""
+def available_algorithms(task: str, n_rows: int, weighted: bool = False) -> list[str]:
+    """The learners offered for a task of n_rows rows, in the space's fixed order; `weighted`
+    (sample weights, `--weight`) leaves out those that cannot take them."""
     check_task(task)
-    excluded = set()
+    excluded = set(UNWEIGHTED) if weighted else set()
     if n_rows > SVM_MAX_ROWS:
         excluded.add("svm")
     if n_rows > KNN_MAX_ROWS:
@@ -93,8 +97,11 @@ def available_algorithms(task: str, n_rows: int) -> list[str]:
     return [name for name in ALGORITHMS if name not in excluded]
 
 
-def build_space(task: str, n_rows: int, n_features: int, n_categorical: int) -> ConfigurationSpace:
-    """The CASH space for one dataset: learners by size, preprocessing by column types."""
+def build_space(
+    task: str, n_rows: int, n_features: int, n_categorical: int, weighted: bool = False
+) -> ConfigurationSpace:
+    """The CASH space for one dataset: learners by size (and sample weights), preprocessing by
+    column types."""
     check_task(task)
     if n_rows < 1 or n_features < 1 or not 0 <= n_categorical <= n_features:
         raise ValueError(
@@ -102,7 +109,7 @@ def build_space(task: str, n_rows: int, n_features: int, n_categorical: int) -> 
             f"got {n_rows}, {n_features}, {n_categorical}"
         )
     space = ConfigurationSpace(name=f"automl-cli-{task}-v{SPACE_VERSION}")
-    algorithms = available_algorithms(task, n_rows)
+    algorithms = available_algorithms(task, n_rows, weighted)
     algorithm = Categorical("algorithm", algorithms, default=DEFAULT_ALGORITHM)
     space.add(algorithm)
     _add_preprocessing(space, algorithm, algorithms, n_rows, n_features, n_categorical)
@@ -133,7 +140,11 @@ def space_for(dataset: Dataset) -> ConfigurationSpace:
     """The CASH space for a loaded dataset: its task, row count and column types."""
     schema = dataset.schema
     return build_space(
-        dataset.task, len(dataset.y), len(schema.feature_names), len(schema.categorical)
+        dataset.task,
+        len(dataset.y),
+        len(schema.feature_names),
+        len(schema.categorical),
+        weighted=dataset.weights is not None,
     )
 
 

@@ -79,6 +79,14 @@ def bad_option(id: str, options: tuple[str, ...], says: str, data: str = TRAIN) 
 
 
 MODEL = {"model.automl": the_model}
+# a column for every bad weight and group: "w" is a good weight, "g" has 3 groups
+WEIGHTED = table(
+    "a,b,w,gap,inf,neg,zero,g,y",
+    lambda i: (
+        f"{i * 0.5},{'uvw'[i % 3]},{1 + i % 2},{'' if i == 7 else 1},"
+        f"{'inf' if i == 3 else 2},{-1 if i == 5 else 1},0,{i % 3},{'pq'[i % 2]}"
+    ),
+)
 WORDS = iris_rows(lambda row: [*row[:2], "long" if float(row[2]) > 4 else row[2], row[3]])
 ROWS = {"rows.csv": iris_rows()}
 
@@ -205,6 +213,18 @@ CASES = [
     bad_option("unknown-option", ("--frobnicate",), "--frobnicate"),
     Case("fit-no-target", ("fit", "train.csv"), "--target", {"train.csv": TRAIN}),
     Case("unknown-command", ("frobnicate",), "frobnicate"),
+    # the sample weight and group columns (--weight, --group)
+    bad_option("weight-column-absent", ("--weight", "weights"), "'weights' not found", WEIGHTED),
+    bad_option("weight-is-the-target", ("--weight", "y"), "is the target", WEIGHTED),
+    bad_option("weight-words", ("--weight", "b"), "not numbers", WEIGHTED),
+    bad_option("weight-missing", ("--weight", "gap"), "missing, infinite", WEIGHTED),
+    bad_option("weight-infinite", ("--weight", "inf"), "missing, infinite", WEIGHTED),
+    bad_option("weight-negative", ("--weight", "neg"), "negative value", WEIGHTED),
+    bad_option("weight-all-zero", ("--weight", "zero"), "0 on every row", WEIGHTED),
+    bad_option("weight-and-group-one-column", ("--weight", "w", "--group", "w"), "both", WEIGHTED),
+    bad_option("group-column-absent", ("--group", "team"), "'team' not found", WEIGHTED),
+    bad_option("group-missing", ("--group", "gap"), "missing value", WEIGHTED),
+    bad_option("too-few-groups", ("--group", "g"), "needs at least 5", WEIGHTED),
     # where the model goes (issue 24, points 1, 3 and 4)
     bad_option("out-is-the-input", ("--out", "train.csv"), "train.csv"),
     Case(
