@@ -60,6 +60,8 @@ def run_setup(
         "task": dataset.task,
         "metric": metric.name,
         "min_budget": min_budget,
+        "weight": dataset.roles.weight,  # the columns change what each trial fits and scores
+        "group": dataset.roles.group,
         **setup,
     }
 
