@@ -73,13 +73,6 @@ def explain(
     return record
 
 
-def top_features(manifest: dict[str, Any], count: int = 5) -> list[str]:
-    """The most important features of a model file, by permutation importance (none in files
-    written before explanations, or when importance was skipped)."""
-    importance = manifest.get("explanations", {}).get("importance", {})
-    return [f["name"] for f in importance.get("features", [])[:count]]
-
-
 def _validation_predictions(evaluator, estimator, manifest, shipped, trials, stored_predictions):
     """Predictions of the validation rows, out of sample where kept, and where they came from."""
     by_id = {t.job_id: t for t in trials}
