@@ -3,10 +3,10 @@
 `explain` gives the manifest's `explanations` record (docs/architecture.md, contracts 5 and 8):
 the data's meta-features, the permutation importance of the final model, and the comparison of
 predictions with the truth on validation rows. Those predictions are out of sample where the
-search kept them: the shipped trial's, or the weighted mean of the ensemble's members'. Where it
-did not (stacking, the baseline, a best trial below the full budget), the shipped model predicts
-the validation rows itself, which it saw in its refit, and the record says so. Everything runs
-before `deadline`; what does not fit is skipped and the record says why.
+search kept them: the shipped trial's, or the ensemble's combination of its members' (a stacker
+was fitted on those). Where it did not (the baseline, a best trial below the full budget), the
+shipped model predicts the validation rows itself, which it saw in its refit, and the record
+says so. Everything runs before `deadline`; what does not fit is skipped and the record says why.
 """
 
 from __future__ import annotations
@@ -75,21 +75,15 @@ def explain(
 
 def _validation_predictions(evaluator, estimator, manifest, shipped, trials, stored_predictions):
     """Predictions of the validation rows, out of sample where kept, and where they came from."""
-    by_id = {t.job_id: t for t in trials}
-    ensemble = manifest.get("ensemble") or {}
-    members = ensemble.get("members") or []
-    if members and ensemble.get("kind") == "ensemble":
-        wanted = [by_id[m["job_id"]] for m in members if m["job_id"] in by_id]
-        kept = stored_predictions(wanted)
+    members = (manifest.get("ensemble") or {}).get("members") or []
+    if manifest["algorithm"] == "baseline":
+        pass  # the constant predictor: nothing was kept for it
+    elif members:
+        by_id = {t.job_id: t for t in trials}
+        kept = stored_predictions([by_id[m["job_id"]] for m in members if m["job_id"] in by_id])
         if len(kept) == len(members):
-            weights = np.array([m["weight"] for m in members], dtype=float)
-            stacked = np.stack([kept[m["job_id"]].astype(float) for m in members])
-            mean = np.tensordot(weights / weights.sum(), stacked, axes=1)
-            return (
-                mean,
-                f"out of sample: the weighted mean of the {len(members)} members' predictions",
-            )
-    if not members and manifest["algorithm"] != "baseline":
+            return _combined(estimator, [kept[m["job_id"]].astype(float) for m in members])
+    elif manifest["algorithm"] != "baseline":
         kept = stored_predictions([shipped])
         if shipped.job_id in kept:
             source = f"out of sample: trial {shipped.job_id}'s predictions"
@@ -97,6 +91,24 @@ def _validation_predictions(evaluator, estimator, manifest, shipped, trials, sto
     X = evaluator.X.iloc[evaluator.validation_rows]
     predicted = predict_scores(estimator, X, evaluator.task, evaluator.n_classes)
     return predicted, "in sample: the shipped model, refitted on these rows too, predicts them"
+
+
+def _combined(ensemble: Any, members: list[np.ndarray]) -> tuple[np.ndarray, str]:
+    """The ensemble's combination of its members' out-of-sample predictions (members in its
+    own order): by weights, or through its stacker, which was fitted on them."""
+    from automl_cli.ensemble.estimator import stack_features
+
+    stacker = getattr(ensemble, "stacker", None)
+    if stacker is None:
+        mean = np.tensordot(ensemble.weights, np.stack(members), axes=1)
+        return mean, f"out of sample: the weighted mean of the {len(members)} members' predictions"
+    proba = np.zeros_like(members[0])
+    proba[:, np.asarray(stacker.classes_, dtype=int)] = stacker.predict_proba(
+        stack_features(members)
+    )
+    return proba, (
+        f"of the {len(members)} members out of sample, combined by the stacker (fitted on them)"
+    )
 
 
 def _meta_features(evaluator: Evaluator, deadline: float) -> dict[str, float | None]:

@@ -1,9 +1,13 @@
 """Permutation importance of the final model on validation rows, within a hard time limit.
 
 A feature's importance is how much the validation loss grows when its column is shuffled
-(the mean over a few seeded shuffles). scikit-learn's `permutation_importance` has no clock, so
-the loop is ours: it checks the deadline before each prediction and gives up, saying why,
-when not even one shuffle of every feature fits.
+(the mean over a few seeded shuffles). scikit-learn's `permutation_importance` has no clock and
+predicts once per feature and shuffle; here the shuffled copies of several features are
+predicted in one call of up to BATCH_ROWS rows, which saves the per-call cost of a pipeline
+(on a 5-member stacking ensemble, most of the cost). Each call takes as many shuffles as the
+measured cost per row says fit before the deadline (a pessimistic guess while small calls are
+dominated by their fixed cost, so the calls grow as the guess improves); when not even one
+shuffle of every feature fits, the record says importance was skipped, and why.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from automl_cli.model import predict_scores
 
 IMPORTANCE_ROWS = 2_000
 REPEATS = 3
+BATCH_ROWS = 40_000
 
 
 def permutation_importance(
@@ -38,26 +43,45 @@ def permutation_importance(
         kept = np.sort(rng.choice(len(X), IMPORTANCE_ROWS, replace=False))
         X, y = X.iloc[kept], y[kept]
     X = X.reset_index(drop=True)
+    n = len(X)
 
-    def loss(rows: pd.DataFrame) -> float:
-        return metric.loss(metric.score(y, predict_scores(estimator, rows, task, n_classes)))
+    def timed_scores(rows: pd.DataFrame) -> tuple[np.ndarray, float]:
+        started = time.monotonic()
+        scores = predict_scores(estimator, rows, task, n_classes)
+        return scores, (time.monotonic() - started) / len(rows)
 
-    started = time.monotonic()
-    base = loss(X)
-    one_pass = (time.monotonic() - started) * len(X.columns)
-    if time.monotonic() + one_pass > deadline:
-        return _skipped(f"one pass needs about {one_pass:.1f} s, more than the time left")
+    def loss(scores: np.ndarray) -> float:
+        return metric.loss(metric.score(y, scores))
+
+    scores, per_row = timed_scores(X)
+    base = loss(scores)
+    jobs = [(repeat, name) for repeat in range(REPEATS) for name in X.columns]
+    per_batch = max(1, BATCH_ROWS // n)
     increases: dict[str, list[float]] = {name: [] for name in X.columns}
-    for repeat in range(REPEATS):
-        for name in X.columns:
-            if time.monotonic() > deadline:
-                if repeat == 0:
-                    return _skipped("the time budget ran out before every feature was shuffled")
-                return _record(increases, repeat, len(X), metric)
+    done = 0
+    while done < len(jobs):
+        fit_in_time = int((deadline - time.monotonic()) / (per_row * n))
+        if fit_in_time < 1:
+            break
+        batch = jobs[done : done + min(fit_in_time, per_batch)]
+        copies = []
+        for _, name in batch:
             shuffled = X.copy()
-            shuffled[name] = X[name].to_numpy()[rng.permutation(len(X))]
-            increases[name].append(loss(shuffled) - base)
-    return _record(increases, REPEATS, len(X), metric)
+            shuffled[name] = X[name].to_numpy()[rng.permutation(n)]
+            copies.append(shuffled)
+        scores, per_row = timed_scores(pd.concat(copies, ignore_index=True))
+        for k, (_, name) in enumerate(batch):
+            increases[name].append(loss(scores[k * n : (k + 1) * n]) - base)
+        done += len(batch)
+    repeats = done // len(X.columns)
+    if repeats == 0:
+        return {
+            "status": "skipped",
+            "reason": f"{done} of {len(X.columns)} features were shuffled before the time "
+            "budget ran out",
+            "features": [],
+        }
+    return _record(increases, repeats, n, metric)
 
 
 def _record(
@@ -79,7 +103,3 @@ def _record(
         "measure": f"growth of the validation loss ({metric.name}) when the feature is shuffled",
         "features": features,
     }
-
-
-def _skipped(reason: str) -> dict[str, Any]:
-    return {"status": "skipped", "reason": reason, "features": []}

@@ -53,6 +53,7 @@ def render(sources: ReportSources) -> str:
     toc = "".join(f'<a href="#{anchor}">{escape(name)}</a>' for anchor, name, _ in SECTIONS)
     body = "".join(draw(sources) for _, _, draw in SECTIONS)
     libraries = ", ".join(f"{k} {v}" for k, v in m.get("libraries", {}).items())
+    subtitle = f"{sources.model_path.name} · written {m.get('created', '')} · run {m.get('run_id')}"
     notices = "".join(f"<li>{escape(n)}</li>" for n in m.get("notices", []))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -62,7 +63,7 @@ def render(sources: ReportSources) -> str:
 <body>
 <header class="top"><div class="wrap">
 <h1>{escape(title)}</h1>
-<p>{escape(sources.model_path.name)} · written {escape(m.get("created", ""))} · run {escape(str(m.get("run_id", "–")))}</p>
+<p>{escape(subtitle)}</p>
 <nav class="toc">{toc}</nav>
 </div></header>
 <main class="wrap">

@@ -33,6 +33,7 @@ STYLE = {
     "xtick.color": INK,
     "ytick.color": INK,
     "legend.frameon": False,
+    "axes.axisbelow": True,
 }
 
 
@@ -76,7 +77,7 @@ def budget_colors(budgets: list[float]) -> dict[float, str]:
 
 
 def budget_label(budget: float) -> str:
-    return "all rows" if budget >= 1 - 1e-9 else f"{budget:.3g} of rows"
+    return "all rows" if budget >= 1 - 1e-9 else f"{100 * budget:.2g}% of rows"
 
 
 @_styled

@@ -102,7 +102,7 @@ def cards(sources: ReportSources) -> str:
         ),
         (
             "search time",
-            f"{fmt(search.get('seconds'))} s",
+            f"{search.get('seconds', 0):.1f} s",
             f"of a {fmt(search.get('time_budget'))} s budget",
         ),
     ]
@@ -160,7 +160,11 @@ def task_section(sources: ReportSources) -> str:
             if f.group == group and f.name in values
         ]
         if rows:
-            groups.append(f"<h3>{escape(group)}</h3>" + table(["meta-feature", "value"], rows, {1}))
+            groups.append(
+                f'<div class="group"><h3>{escape(group)}</h3>'
+                + table(["meta-feature", "value"], rows, {1})
+                + "</div>"
+            )
     body += f'<h3>Meta-features</h3><div class="meta">{"".join(groups)}</div>'
     return section(
         "task",
@@ -207,7 +211,10 @@ def warm_start_section(sources: ReportSources) -> str:
 
 def anytime_section(sources: ReportSources) -> str:
     m = sources.manifest
-    lead = "Every trial's validation score when it finished, coloured by the share of the training rows it fitted on; the line is the best so far."
+    lead = (
+        "Every trial's validation score when it finished, coloured by the share of the "
+        "training rows it fitted on (its budget); the line is the best so far."
+    )
     ok = [t for t in sources.trials or [] if t["status"] == "ok" and t.get("score") is not None]
     if not ok:
         return section("anytime", "Anytime curve", lead, note(f"Not drawn: {sources.log_note}."))
@@ -216,7 +223,7 @@ def anytime_section(sources: ReportSources) -> str:
 
 
 def trials_section(sources: ReportSources) -> str:
-    lead = "How the search spent its trials: per algorithm, at each budget (share of the training rows)."
+    lead = "How the search spent its trials: per algorithm, at each budget (share of the rows)."
     trials = sources.trials
     if not trials:
         return section(
@@ -273,14 +280,17 @@ def leaderboard_section(sources: ReportSources) -> str:
         "leaderboard",
         "Leaderboard",
         "The best trials of the search, best first.",
-        table(headers, rows, {0, 1, 4, 5}),
+        table(headers, rows, {0, 1, 3, 4, 5}),
     )
 
 
 def ensemble_section(sources: ReportSources) -> str:
     m = sources.manifest
     ensemble = m.get("ensemble")
-    lead = "What ships: an ensemble of the search's models where it scored better on validation rows its selection did not see."
+    lead = (
+        "What ships: an ensemble of the search's models where it scored better on validation "
+        "rows its selection did not see, else the best single model."
+    )
     if ensemble is None:
         return section(
             "ensemble", "Ensemble", lead, note("This model file has no ensemble record.")
@@ -306,7 +316,8 @@ def ensemble_section(sources: ReportSources) -> str:
             member["job_id"],
             member["algorithm"],
             Markup(
-                f'<span class="bar" style="width:{90 * member["weight"] / heaviest:.0f}px"></span>{member["weight"]:.3f}'
+                f'<span class="bar" style="width:{90 * member["weight"] / heaviest:.0f}px">'
+                f"</span>{member['weight']:.3f}"
             ),
             member["validation_score"],
         ]
@@ -327,7 +338,10 @@ def ensemble_section(sources: ReportSources) -> str:
 
 def importance_section(sources: ReportSources) -> str:
     importance = (sources.manifest.get("explanations") or {}).get("importance")
-    lead = "Permutation importance of the shipped model: how much worse it does on validation rows when one feature's values are shuffled."
+    lead = (
+        "Permutation importance of the shipped model: how much worse it does on validation "
+        "rows when one feature's values are shuffled."
+    )
     if importance is None:
         return section(
             "importance",
@@ -343,15 +357,20 @@ def importance_section(sources: ReportSources) -> str:
             "Feature importance",
             lead,
             note(
-                f"Importance was skipped: {importance['reason']}. A larger --time-budget leaves time for it."
+                f"Importance was skipped: {importance['reason']}. A larger --time-budget "
+                "leaves time for it."
             ),
         )
     features = importance["features"]
-    caption = f"{importance['measure']}; mean and spread over {importance['repeats']} shuffles of {importance['rows']} validation rows (the shipped model was refitted on them too)."
+    caption = (
+        f"The {importance['measure']}; mean and spread over {importance['repeats']} shuffles "
+        f"of {importance['rows']} validation rows (the shipped model was refitted on them too)."
+    )
     body = figure(charts.importance_bars(features), caption)
     if len(features) > 15:
-        body += note(
-            f"The {len(features) - 15} less important features are in `automl info --json`."
+        body += (
+            f'<p class="lead">The {len(features) - 15} less important features: '
+            f"{escape(', '.join(f['name'] for f in features[15:]))}.</p>"
         )
     return section("importance", "Feature importance", lead, body)
 
@@ -372,7 +391,8 @@ def predictions_section(sources: ReportSources) -> str:
         residuals = diagnostics["residuals"]
         body = figure(
             charts.residual_plot(residuals["predicted"], residuals["actual"], m["target"]),
-            f"{len(residuals['predicted'])} of the rows shown; RMSE {fmt(diagnostics['rmse'])}, MAE {fmt(diagnostics['mae'])}, mean residual {fmt(diagnostics['bias'])}.",
+            f"{len(residuals['predicted'])} of the rows shown; RMSE {fmt(diagnostics['rmse'])}, "
+            f"MAE {fmt(diagnostics['mae'])}, mean residual {fmt(diagnostics['bias'])}.",
         )
         return section("predictions", title, lead, body)
     confusion, calibration = diagnostics["confusion"], diagnostics["calibration"]
@@ -380,11 +400,13 @@ def predictions_section(sources: ReportSources) -> str:
         '<div class="grid2">'
         + figure(
             charts.confusion_matrix(confusion["labels"], confusion["matrix"]),
-            f"Confusion matrix (accuracy {fmt(diagnostics['accuracy'])}); shading: share of the true class's rows.",
+            f"Confusion matrix (accuracy {fmt(diagnostics['accuracy'])}); shading: the share "
+            "of the true class's rows.",
         )
         + figure(
             charts.calibration_curve(calibration["bins"], calibration["predicted"]),
-            f"Calibration: the {calibration['predicted']}, in ten bins, against how often it came true.",
+            f"Calibration: the {calibration['predicted']}, in ten bins, against how often it "
+            "came true.",
         )
         + "</div>"
     )

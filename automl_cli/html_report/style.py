@@ -21,8 +21,10 @@ nav.toc a:hover { text-decoration: underline; }
   margin: -18px 0 8px; }
 .card { background: var(--paper); border-radius: 10px; padding: 14px 16px;
   box-shadow: 0 1px 3px rgba(15, 23, 42, .08), 0 1px 2px rgba(15, 23, 42, .04); }
-.card .label { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
-.card .value { font-size: 22px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
+.card .label { font-size: 12px; text-transform: uppercase; letter-spacing: .06em;
+  color: var(--muted); }
+.card .value { font-size: 22px; font-weight: 650; margin-top: 2px;
+  font-variant-numeric: tabular-nums; }
 .card .sub { font-size: 13px; color: var(--muted); }
 section { background: var(--paper); border-radius: 10px; margin: 18px 0; padding: 20px 24px 22px;
   box-shadow: 0 1px 3px rgba(15, 23, 42, .08); }
@@ -37,21 +39,23 @@ figure { margin: 6px 0 0; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+  vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted);
   font-weight: 600; background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
 tbody tr:hover td { background: var(--accent-soft); }
-td.config { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px;
-  color: var(--muted); }
+td.config { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 12.5px; color: var(--muted); }
 table.facts th { width: 38%; text-transform: none; letter-spacing: 0; font-size: 14px;
   color: var(--ink); background: none; }
 .meta { columns: 2 300px; column-gap: 28px; }
-.meta table { break-inside: avoid; margin-bottom: 12px; }
+.meta .group { break-inside: avoid; margin-bottom: 12px; }
+.meta h3 { margin-top: 6px; }
 .bar { display: inline-block; height: 9px; border-radius: 5px; background: var(--accent);
   vertical-align: middle; margin-right: 8px; }
-.pill { display: inline-block; padding: 1px 8px; border-radius: 999px; background: var(--accent-soft);
-  color: #1e40af; font-size: 12px; font-weight: 600; }
+.pill { display: inline-block; padding: 1px 8px; border-radius: 999px;
+  background: var(--accent-soft); color: #1e40af; font-size: 12px; font-weight: 600; }
 footer { color: var(--muted); font-size: 13px; padding: 8px 0 40px; }
 """
