@@ -58,12 +58,15 @@ def default_trial_limit(time_budget: float) -> float:
 
 
 def refit_reserve(estimate_seconds: float, time_budget: float) -> float:
-    """Seconds to keep free after the search: for the final refit, from the incumbent's
-    estimated refit time, and then for the model's explanations (a refit that runs long may
-    take their share: the model comes first)."""
+    """Seconds to keep free for the final refit, from the incumbent's estimated refit time."""
     wanted = estimate_seconds * REFIT_SAFETY + REFIT_FLOOR_SECONDS
-    refit = min(max(wanted, 0.05 * time_budget), REFIT_RESERVE_CAP * time_budget)
-    return refit + min(EXPLANATION_SHARE * time_budget, EXPLANATION_CAP_SECONDS)
+    return min(max(wanted, 0.05 * time_budget), REFIT_RESERVE_CAP * time_budget)
+
+
+def explanation_reserve(time_budget: float) -> float:
+    """Seconds kept after the refit's reserve for the model's explanations; a refit that runs
+    long may take them (the model comes first, its explanations are then skipped)."""
+    return min(EXPLANATION_SHARE * time_budget, EXPLANATION_CAP_SECONDS)
 
 
 def refit_deadline(hard_end: float) -> float:
@@ -95,7 +98,7 @@ def search_deadline(
             members = [t for t in ranked if t.budget >= FULL_BUDGET][:ENSEMBLE_PLANNED_MEMBERS]
             estimate = max(estimate, sum(evaluator.refit_estimate(t) for t in members))
             estimate += ENSEMBLE_SELECTION_SECONDS
-        reserve = refit_reserve(estimate, time_budget)
+        reserve = refit_reserve(estimate, time_budget) + explanation_reserve(time_budget)
         return refit_deadline(hard_end) - reserve
 
     return search_end
