@@ -19,6 +19,7 @@ INK = "#1f2933"
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
 ACCENT = "#2563eb"
+BEST = "#e8590c"  # the best-so-far line, apart from the blues of the budgets
 BUDGET_COLORS = ("#c7d2fe", "#93a5f8", "#6378ef", "#3b4fd8", "#1e2a8a")  # low to full budget
 STYLE = {
     "svg.fonttype": "none",
@@ -109,7 +110,7 @@ def anytime_curve(trials: list[dict[str, Any]], metric: str) -> str:
     if best_x:
         best_x.append(max(t["elapsed"] for t in ok))
         best_y.append(best_y[-1])
-        axes.step(best_x, best_y, where="post", color=ACCENT, lw=2, label="best so far", zorder=4)
+        axes.step(best_x, best_y, where="post", color=BEST, lw=2, label="best so far", zorder=2)
     axes.set_xlabel("seconds since the search started")
     axes.set_ylabel(f"validation {metric}")
     _clip_to_best(axes, ok)

@@ -81,7 +81,7 @@ def figure(svg: str, caption: str) -> str:
 
 
 def facts(rows: list[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(fmt(v))}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{_cell(v)}</td></tr>" for k, v in rows)
     return f'<table class="facts"><tbody>{body}</tbody></table>'
 
 
@@ -190,7 +190,7 @@ def warm_start_section(sources: ReportSources) -> str:
     neighbours = warm.get("neighbours") or []
     body = facts(
         [
-            ("knowledge base", warm.get("metabase")),
+            ("knowledge base", _file_name(warm.get("metabase") or "–")),
             ("configs tried first", warm.get("configs")),
             ("of them from the portfolio", warm.get("from_portfolio")),
             ("earlier evaluations replayed into the optimizer", warm.get("history")),
@@ -207,6 +207,13 @@ def warm_start_section(sources: ReportSources) -> str:
             "No task in the knowledge base was close enough; the portfolio's configs came first."
         )
     return section("warm-start", "Warm start", lead, body)
+
+
+def _file_name(path: str) -> Markup:
+    """A file's name, its whole path on hover: the page may travel to other machines. (The
+    record holds a sentence instead where there was no base: shown whole.)"""
+    name = path if " " in path else path.replace("\\", "/").rsplit("/", 1)[-1]
+    return Markup(f'<span title="{escape(path)}">{escape(name)}</span>')
 
 
 def anytime_section(sources: ReportSources) -> str:
