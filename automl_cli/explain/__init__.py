@@ -25,7 +25,8 @@ from automl_cli.model import predict_scores
 if TYPE_CHECKING:
     from automl_cli.evaluate import Evaluator, TrialResult
 
-META_FEATURE_SECONDS = 1.0  # time left below which the meta-features are skipped
+META_FEATURE_SECONDS = 1.0  # their expected cost when the warm start did not time them
+META_FEATURE_SAFETY = 2.0  # ...and the margin on the warm start's timing (it read the base too)
 IMPORTANCE_SHARE = 0.1  # of the time budget, at most, for permutation importance
 IMPORTANCE_MIN_SECONDS = 2.0
 
@@ -54,7 +55,7 @@ def explain(
     else:
         diagnostics = classification_diagnostics(y, predictions, manifest["classes"])
     record: dict[str, Any] = {"diagnostics": {"source": source, "rows": len(rows), **diagnostics}}
-    record["meta_features"] = _meta_features(evaluator, deadline)
+    record["meta_features"] = _meta_features(evaluator, manifest, deadline)
     budget = manifest["search"]["time_budget"]
     importance_end = min(
         deadline, time.monotonic() + max(IMPORTANCE_MIN_SECONDS, IMPORTANCE_SHARE * budget)
@@ -111,11 +112,17 @@ def _combined(ensemble: Any, members: list[np.ndarray]) -> tuple[np.ndarray, str
     )
 
 
-def _meta_features(evaluator: Evaluator, deadline: float) -> dict[str, float | None]:
-    """The data's meta-features (automl_cli/meta/features.py), or none when time is short."""
+def _meta_features(
+    evaluator: Evaluator, manifest: dict[str, Any], deadline: float
+) -> dict[str, float | None]:
+    """The data's meta-features (automl_cli/meta/features.py), or none when they might not
+    end before `deadline`: the warm start computed them once already, and its time (with a
+    margin) is the estimate."""
     from automl_cli.meta.features import compute_meta_features
 
-    if deadline - time.monotonic() < META_FEATURE_SECONDS:
+    planned = (manifest.get("warm_start") or {}).get("seconds")
+    expected = META_FEATURE_SECONDS if planned is None else META_FEATURE_SAFETY * planned
+    if deadline - time.monotonic() < max(expected, 0.1):
         return {}
     values = compute_meta_features(evaluator.X, evaluator.y, evaluator.task, seed=evaluator.seed)
     return {name: (float(f"{v:.5g}") if math.isfinite(v) else None) for name, v in values.items()}
