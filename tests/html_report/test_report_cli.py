@@ -157,3 +157,28 @@ def test_out_onto_an_input_is_refused(classification, target):
     assert done.returncode == 2
     assert "is the input file" in done.stderr and done.stderr.count("\n") == 1
     assert out.read_bytes() == before
+
+
+def test_a_model_file_from_before_explanations_still_gets_a_report(classification, tmp_path):
+    import json
+    import zipfile
+
+    older = tmp_path / "older.automl"
+    with zipfile.ZipFile(classification[0]) as source, zipfile.ZipFile(older, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == bundle.MANIFEST:
+                manifest = json.loads(content)
+                del manifest["explanations"]
+                content = json.dumps(manifest).encode()
+            target.writestr(item, content)
+    done = run_cli("report", older, "--out", tmp_path / "older.html")
+    assert done.returncode == 0, done.stderr
+    sections = sections_of((tmp_path / "older.html").read_text())
+    assert list(sections) == list(SECTIONS)
+    assert "written before importances were recorded" in sections["importance"]
+    assert "written before these were recorded" in sections["predictions"]
+    assert "meta-features are not in this model file" in sections["task"]
+    assert "<svg" not in sections["importance"] + sections["predictions"]
+    done = run_cli("info", older)
+    assert done.returncode == 0 and "top features" not in done.stdout
