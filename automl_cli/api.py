@@ -80,6 +80,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
     from automl_cli.baseline import keep_better_than_baseline
     from automl_cli.data import load_training_data
     from automl_cli.execute import ClusterError
+    from automl_cli.explain import explain
     from automl_cli.metrics import resolve_metric
     from automl_cli.model import Model
     from automl_cli.search.session import Search
@@ -121,6 +122,9 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             manifest["ensemble"] = ensemble.record
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
+            manifest["explanations"] = explain(
+                evaluator, model, manifest, best, ranked, search.log.predictions, search.refit_end
+            )
             model = Model(model, dataset.schema, dataset.task, dataset.classes, manifest)
             if options.out is not None:
                 model.save(options.out)

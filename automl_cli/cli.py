@@ -248,7 +248,7 @@ def info(
     """Show a model file's manifest and leaderboard."""
     from automl_cli import bundle
     from automl_cli.meta.warmstart import describe_neighbours
-    from automl_cli.report import ensemble_table, leaderboard, manifest_table
+    from automl_cli.report import ensemble_table, leaderboard, manifest_table, top_features
 
     manifest = bundle.read_manifest(model)
     if as_json:
@@ -264,6 +264,27 @@ def info(
     stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
     if manifest.get("ensemble", {}).get("members"):
         stdout.print(ensemble_table(manifest))
+    top = top_features(manifest)
+    if top:
+        stdout.print(f"top features (permutation importance): {', '.join(top)}")
+
+
+@app.command()
+def report(
+    model: Annotated[Path, typer.Argument(help="Model file written by `automl fit`.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write (default: MODEL's name with .report.html)."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page about MODEL and the search that made it."""
+    from automl_cli.html_report import default_report_path, report_inputs, write_report
+    from automl_cli.outputs import check_output
+
+    out = default_report_path(model) if out is None else out
+    check_output(out, "--out", inputs=report_inputs(model))
+    sources = write_report(model, out)
+    stderr.print(f"report written to {out} ({sources.log_note})")
 
 
 def main(argv: list[str] | None = None) -> None:

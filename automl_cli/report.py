@@ -156,6 +156,13 @@ def ensemble_table(manifest: dict[str, Any]) -> Table:
     return table
 
 
+def top_features(manifest: dict[str, Any], count: int = 5) -> list[str]:
+    """The most important features of a model file, by permutation importance (none in files
+    written before explanations, or when importance was skipped)."""
+    importance = manifest.get("explanations", {}).get("importance", {})
+    return [f["name"] for f in importance.get("features", [])[:count]]
+
+
 class LiveProgress:
     """A one-line live display of a search, on stderr; silent when `quiet`."""
 

@@ -3,7 +3,7 @@
     python benchmarks/optimizers.py [--seeds 20] [--sections synthetic overhead]
     python benchmarks/optimizers.py --sections real
 
-The plots need matplotlib: `pip install ".[bench]"`.
+The plots use matplotlib, a dependency of the project (the report draws with it too).
 Writes benchmarks/results/optimizers_synthetic.md and .png, or with `--sections real`
 optimizers_real.md and .png (or --out and its .png). Each section is one function in SECTIONS
 that returns markdown; the hand-written "Discussion" of the results file is kept when the

@@ -17,6 +17,7 @@ from automl_cli.search.budget import (
     REFIT_RESERVE_CAP,
     REFIT_SAFETY,
     auto_min_budget,
+    explanation_reserve,
     refit_deadline,
     refit_reserve,
     search_deadline,
@@ -45,7 +46,8 @@ def test_the_refit_ends_before_the_budget_by_the_finish_margin():
 def test_the_search_stops_early_enough_to_refit_the_best_and_finish(evaluator, fit_seconds):
     end = search_deadline(evaluator, HARD_END, 100.0, keep_for_refit=True)([trial(0, fit_seconds)])
     estimate = evaluator.refit_estimate(trial(0, fit_seconds))
-    assert end == refit_deadline(HARD_END) - refit_reserve(estimate, 100.0)
+    kept = refit_reserve(estimate, 100.0) + explanation_reserve(100.0)
+    assert end == refit_deadline(HARD_END) - kept
     if estimate * REFIT_SAFETY < REFIT_RESERVE_CAP * 100.0:  # covered unless capped
         assert end + estimate * REFIT_SAFETY <= refit_deadline(HARD_END)
 
@@ -102,7 +104,9 @@ def test_the_search_stops_early_enough_to_refit_the_best_trial(evaluator):
     # its refit: 8 s on 120 rows, so 10 s on 150; reserve 10 * 1.5 + 1 = 16 s, before the
     # FINISH_SECONDS kept for writing the model file
     assert FINISH_SECONDS == 1.0
-    refit_end = hard_end - FINISH_SECONDS
+    # and before that, 5 % of the budget (3 s) for the model's explanations
+    refit_end = hard_end - FINISH_SECONDS - explanation_reserve(time_budget)
+    assert explanation_reserve(time_budget) == pytest.approx(3.0)
     assert search_end([cheaper, best]) == pytest.approx(refit_end - 16.0)
     # a trial on a third of the rows (40) scales up by 150 / 40
     only_small = result(2, 1 / 3, 0.2, fit_seconds=2.0)
