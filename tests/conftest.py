@@ -7,10 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = REPO / "datasets"
+
+
+def child_processes() -> set[int]:
+    """The pids of this process's descendants. A call that must leave none behind is checked
+    against those alive before it: an earlier test of the session may have left
+    multiprocessing's forkserver running, which that call did not start."""
+    return {p.pid for p in psutil.Process().children(recursive=True)}
 
 
 def run_cli(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import psutil
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
@@ -20,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from automl_cli import AutoMLClassifier, AutoMLRegressor, Model
+from tests.conftest import child_processes
 
 QUICK = {"time_budget": 30, "max_trials": 3, "n_jobs": 1, "ensemble_size": 0}
 
@@ -33,7 +33,10 @@ def iris():
 @pytest.fixture(scope="module")
 def fitted(iris):
     X, labels = iris
-    return AutoMLClassifier(**QUICK).fit(X, labels)
+    before = child_processes()
+    estimator = AutoMLClassifier(**QUICK).fit(X, labels)
+    assert child_processes() <= before  # its trial processes ended with the fit
+    return estimator
 
 
 def test_clone_and_params_keep_the_options_unchanged():
@@ -59,7 +62,6 @@ def test_the_classifier_predicts_its_labels_in_classes_order(iris, fitted):
     predicted = fitted.predict(X)
     assert (fitted.classes_[proba.argmax(axis=1)] == predicted).all()
     assert fitted.score(X, labels) == np.mean(predicted == labels) > 0.9
-    assert psutil.Process().children(recursive=True) == []
     with pytest.raises(ValueError, match="X has 3 features"):
         fitted.predict(X[:, :3])
 
