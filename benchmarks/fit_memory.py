@@ -14,7 +14,6 @@ process's share at the RSS peak. Trial counts say whether the speed was kept.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from process_tree import measure
+from process_tree import measure, report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,10 +93,7 @@ def main() -> None:
                 round(peak.peak_rss_mb), round(peak.peak_pss_mb), peak.at_peak,
                 round(os.getloadavg()[0], 1), peak.peak_seconds,
             )  # fmt: skip
-            print(json.dumps(asdict(run)), flush=True)
-            if args.out is not None:
-                with args.out.open("a") as stream:
-                    stream.write(json.dumps(asdict(run)) + "\n")
+            report(asdict(run), args.out)
 
 
 if __name__ == "__main__":

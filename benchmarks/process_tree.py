@@ -9,6 +9,7 @@ it keeps each process's own RSS and PSS, so that the peak can be taken apart.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -98,3 +99,12 @@ def measure(command: list[str], environment: dict, folder: Path) -> TreePeak:
     done.set()
     sampler.join()
     return peak
+
+
+def report(run: dict, out: Path | None) -> None:
+    """Print one run as a JSON line, and append it to `out` when given."""
+    line = json.dumps(run)
+    print(line, flush=True)
+    if out is not None:
+        with out.open("a") as stream:
+            stream.write(line + "\n")

@@ -20,7 +20,6 @@ predict on 1M rows (under 15 s).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from process_tree import measure
+from process_tree import measure, report
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {"1m_x_30": (1_000_000, 30, 120), "200k_x_500": (200_000, 500, 60)}
@@ -137,10 +136,7 @@ def main() -> None:
                 run = run_predict(args.label, data, model, environment, folder)
             else:
                 run = run_fit(args.label, case, data, budget, environment, folder)
-            print(json.dumps(asdict(run)), flush=True)
-            if args.out is not None:
-                with args.out.open("a") as stream:
-                    stream.write(json.dumps(asdict(run)) + "\n")
+            report(asdict(run), args.out)
 
 
 if __name__ == "__main__":
