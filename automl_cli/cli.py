@@ -97,8 +97,8 @@ def fit(
     early_stopping: Annotated[
         bool,
         typer.Option(
-            help="Stop configs whose learning curve predicts a loss clearly worse than the best "
-            "(hyperband, bohb and asha only)."
+            help="Do not promote configs whose learning curve gives them under a 5 % chance of "
+            "beating the best at the full budget (hyperband, bohb and asha only)."
         ),
     ] = False,
     ensemble_size: Annotated[

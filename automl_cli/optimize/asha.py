@@ -8,8 +8,8 @@ best such config first). With no promotable config a new one starts at the botto
 (warm-start configs first). `ask()` never returns None.
 
 Failed trials (inf) are never promoted; ties rank by the order the configs were started.
-With `early_stopping=True` a config whose curve predicts a final loss clearly worse than the
-incumbent (`early_stopping.py`) is not promoted even if its rank allows it.
+With `early_stopping=True` a config whose curve gives it little chance of beating the incumbent
+at max_budget (`early_stopping.py`) is not promoted even if its rank allows it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from automl_cli.optimize.early_stopping import CurveStopper
 
 
 class ASHA(Optimizer):
-    """Asynchronous successive halving; options: early_stopping, early_stopping_margin."""
+    """Asynchronous successive halving; options: early_stopping, early_stopping_min_chance."""
 
     def __init__(
         self,
@@ -36,11 +36,11 @@ class ASHA(Optimizer):
         eta: int = 3,
         seed: int = 0,
         early_stopping: bool = False,
-        early_stopping_margin: float = 0.05,
+        early_stopping_min_chance: float = 0.05,
     ) -> None:
         super().__init__(space, min_budget=min_budget, max_budget=max_budget, eta=eta, seed=seed)
         self.rungs = rung_budgets(self.min_budget, self.max_budget, self.eta)
-        self.stopper = CurveStopper(self.max_budget, early_stopping_margin)
+        self.stopper = CurveStopper(self.max_budget, early_stopping_min_chance)
         self.early_stopping = bool(early_stopping)
         self._sampler = seeded_space(space, self.rng)
         self._configs: list[Config] = []  # trial index -> config
@@ -82,6 +82,11 @@ class ASHA(Optimizer):
                 continue
             return trial
         return None
+
+    @property
+    def stopped_configs(self) -> list[Config]:
+        """The configs the learning-curve rule kept from moving up, in the order started."""
+        return [self._configs[trial] for trial in sorted(self._stopped)]
 
     def _should_stop(self, trial: int) -> bool:
         incumbent = self.incumbent

@@ -3,13 +3,14 @@
 The scheduler is Hyperband's, unchanged (`hyperband.py`): brackets cycle, and a new bracket
 starts whenever the open ones wait, so `ask()` never returns None and free workers always get
 a trial. Only the configs that start a bracket differ: a `random_fraction` of them (1/3) is
-drawn uniformly, the rest come from the density model in `kde.py`, fitted on the largest
+drawn uniformly, the rest come from the structured TPE model in `kde.py` (the algorithm by
+its good/bad ratio, then one set of univariate densities per algorithm), fitted on the largest
 budget with enough observations. Until some budget has enough, every config is random.
 
 Warm start: `warm_start(configs, history)` puts the configs first in line (the first ones
 run at max_budget in a bracket of their own, see `hyperband.py`); the history of earlier
-tasks fits a prior density model that proposes only while this task's own observations are
-too few to fit one.
+tasks is a prior blended into the model, leading while the task's own results are few and
+fading as they grow.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ def _check_fraction(name: str, value: float, *, open_low: bool) -> None:
 
 
 class BOHB(Hyperband):
-    """Hyperband whose new configs come from a KDE density ratio (see module docstring).
+    """Hyperband whose new configs come from a TPE density ratio (see module docstring).
 
-    Options beyond Hyperband's: random_fraction (1/3), top_fraction (0.15), n_candidates
-    (64), bandwidth_factor (3), min_bandwidth (1e-3), min_points_in_model (d + 2, where d
-    is the number of hyperparameters that can vary).
+    Options beyond Hyperband's: random_fraction (1/3), top_fraction (0.25), n_candidates
+    (24), min_points_in_model (results at one budget before a model: the number of
+    algorithms + 2, at least 5), algorithm_floor (0.2: the share of algorithm draws spread
+    evenly), prior_strength (10: own results at which the warm start's prior weighs half).
     """
 
     def __init__(
@@ -49,13 +51,13 @@ class BOHB(Hyperband):
         eta: int = 3,
         seed: int = 0,
         random_fraction: float = 1 / 3,
-        top_fraction: float = 0.15,
-        n_candidates: int = 64,
-        bandwidth_factor: float = 3.0,
-        min_bandwidth: float = 1e-3,
+        top_fraction: float = 0.25,
+        n_candidates: int = 24,
         min_points_in_model: int | None = None,
+        algorithm_floor: float = 0.2,
+        prior_strength: float = 10.0,
         early_stopping: bool = False,
-        early_stopping_margin: float = 0.05,
+        early_stopping_min_chance: float = 0.05,
         warm_full_budget: bool = True,
     ) -> None:
         super().__init__(
@@ -65,17 +67,16 @@ class BOHB(Hyperband):
             eta=eta,
             seed=seed,
             early_stopping=early_stopping,
-            early_stopping_margin=early_stopping_margin,
+            early_stopping_min_chance=early_stopping_min_chance,
             warm_full_budget=warm_full_budget,
         )
         _check_fraction("random_fraction", random_fraction, open_low=False)
         _check_fraction("top_fraction", top_fraction, open_low=True)
         if isinstance(n_candidates, bool) or not isinstance(n_candidates, int) or n_candidates < 1:
             raise ValueError(f"n_candidates must be a whole number >= 1, got {n_candidates!r}")
-        if not (bandwidth_factor > 0 and math.isfinite(bandwidth_factor)):
-            raise ValueError(f"bandwidth_factor must be a number > 0, got {bandwidth_factor!r}")
-        if not (min_bandwidth > 0 and math.isfinite(min_bandwidth)):
-            raise ValueError(f"min_bandwidth must be a number > 0, got {min_bandwidth!r}")
+        _check_fraction("algorithm_floor", algorithm_floor, open_low=False)
+        if not (prior_strength > 0 and math.isfinite(prior_strength)):
+            raise ValueError(f"prior_strength must be a number > 0, got {prior_strength!r}")
         if min_points_in_model is not None and (
             isinstance(min_points_in_model, bool)
             or not isinstance(min_points_in_model, int)
@@ -90,9 +91,9 @@ class BOHB(Hyperband):
             np.random.default_rng(self.rng.integers(2**63)),
             top_fraction=float(top_fraction),
             n_candidates=n_candidates,
-            bandwidth_factor=float(bandwidth_factor),
-            min_bandwidth=float(min_bandwidth),
             min_points=min_points_in_model,
+            algorithm_floor=float(algorithm_floor),
+            prior_strength=float(prior_strength),
         )
         self.n_model_proposals = 0  # configs that came from the density model
 

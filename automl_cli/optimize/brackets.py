@@ -153,6 +153,10 @@ class Bracket:
         """(budget, loss) pairs of one config so far."""
         return list(self._entries[entry].curve)
 
+    def config(self, entry: int) -> Config:
+        """The config of one entry."""
+        return self._entries[entry].config
+
     def _advance(self) -> None:
         if self.stage + 1 == len(self.rungs):
             self.finished = True

@@ -34,7 +34,7 @@ from automl_cli.optimize.successive_halving import SuccessiveHalving
 class Hyperband(SuccessiveHalving):
     """Hyperband's bracket cycle over random configs.
 
-    Options: min_budget, max_budget, eta, seed, early_stopping and early_stopping_margin
+    Options: min_budget, max_budget, eta, seed, early_stopping and early_stopping_min_chance
     (the learning-curve rule of `early_stopping.py`, applied when a stage advances), and
     warm_full_budget (True: warm configs first run at max_budget, see the module docstring).
     """
@@ -48,7 +48,7 @@ class Hyperband(SuccessiveHalving):
         eta: int = 3,
         seed: int = 0,
         early_stopping: bool = False,
-        early_stopping_margin: float = 0.05,
+        early_stopping_min_chance: float = 0.05,
         warm_full_budget: bool = True,
     ) -> None:
         super().__init__(
@@ -58,7 +58,7 @@ class Hyperband(SuccessiveHalving):
             eta=eta,
             seed=seed,
         )
-        stopper = CurveStopper(self.max_budget, early_stopping_margin)
+        stopper = CurveStopper(self.max_budget, early_stopping_min_chance)
         self.stopper = stopper if early_stopping else None
         self._bracket_offset = 0  # 1 when a full-budget bracket for warm configs came first
         self.warm_full_budget = bool(warm_full_budget)

@@ -1,35 +1,27 @@
-"""BOHB's config generator: a TPE-style ratio of two kernel density estimates.
+"""BOHB's config generator: a TPE model that follows the CASH space's structure.
 
-Falkner et al. 2018, as HpBandSter implements it, in vectorized numpy (no statsmodels):
+One joint density over every column of a conditional space needs d + 2 results per set before
+it exists and spreads itself over columns that are mostly inactive. This model instead splits
+the choice the way the space does:
 
-- Configs become rows of numbers (`SpaceCoder`, on the shared `encoding.SpaceEncoding`):
-  float, integer and ordinal hyperparameters as a value in [0, 1] (log where the space says
-  so); categoricals as a category index. Inactive (conditional) values are NaN.
-- Per budget the observations are split into a good set (the best `top_fraction`, at least
-  `min_points`, finite losses only) and a bad set (the rest, failures included). The model
-  uses the largest budget where both sets hold at least `min_points` = d + 2 rows, i.e. more
-  than d + 1 (d = number of modelled hyperparameters).
-- Each set gets a product-kernel density (`ProductKDE`): Gaussian kernels on continuous
-  columns, an Aitchison-Aitken kernel on categorical ones. Before fitting, the NaNs of a set
-  are imputed with values drawn from that set's active values of the same column (or
-  uniformly when there are none).
-- Bandwidths are normal-reference (Scott's rule, statsmodels' and HpBandSter's default):
-  h_j = 1.06 * std_j * n**(-1 / (d + 4)), at least `min_bandwidth`. For a categorical column
-  the same rule is applied to the order-free spread sqrt((1 - sum_k p_k**2) / 2) (for two
-  categories exactly the standard deviation of the 0/1 code, what statsmodels uses) and kept
-  inside the kernel's valid range [min_bandwidth, (c - 1) / c].
-- A proposal: `n_candidates` points drawn around random rows of the good set: continuous
-  columns from a normal truncated to [0, 1] with `bandwidth_factor` times the bandwidth;
-  categorical ones keep the row's value with probability 1 - lambda and are otherwise redrawn
-  uniformly (HpBandSter's rule, a little narrower than the kernel). The candidate that
-  maximizes log l(x) - log g(x) wins.
-- Observations from earlier tasks (`observe_prior`) form a separate prior model that is used
-  only while the task's own observations cannot fit one at any budget.
+- The algorithm (`SpaceEncoding.top_categorical`, the categorical that switches the most
+  hyperparameters on) is drawn with probability proportional to its own smoothed good/bad
+  ratio l(k) / g(k), where the good set is the best `top_fraction` of the results; a floor
+  (`algorithm_floor`, shared evenly) keeps every algorithm in play.
+- Inside the drawn algorithm, each hyperparameter that can be active there has its own
+  univariate Parzen estimator with a prior (`parzen.py`), fitted on that algorithm's results
+  where the hyperparameter was active, split into the algorithm's own best `top_fraction` and
+  the rest. `n_candidates` draws from l are scored by the sum of log l - log g over their
+  active hyperparameters; the best one wins. So an algorithm has a model after two results.
+- A space without such a categorical is one group: plain TPE over all its hyperparameters.
+- Results are kept per budget; the model uses the largest budget with `min_points` results.
+- The warm start's results of earlier tasks (`observe_prior`) form a second set of densities,
+  blended with the task's own: the prior's share is m / (m + n), n the own results in use and
+  m = `prior_strength`, so it leads at first and fades as the task's own results grow.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,251 +29,225 @@ from typing import Any
 
 import numpy as np
 from ConfigSpace import ConfigurationSpace
-from scipy.special import ndtr, ndtri
-from threadpoolctl import ThreadpoolController
 
 from automl_cli.optimize.base import Config, Observation, is_valid
 from automl_cli.optimize.encoding import CATEGORICAL, NUMERIC, ORDINAL, SpaceEncoding
+from automl_cli.optimize.parzen import PRIOR_WEIGHT, CategoricalParzen, NumericParzen
 
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """Made on first use (it inspects the loaded libraries); the matrices here are small,
-    and more BLAS threads would only compete with the trials for the cores."""
-    return ThreadpoolController()
-
-
-class SpaceCoder:
-    """Configs <-> rows of the density model, on top of the shared `SpaceEncoding`.
-
-    The model's columns are the hyperparameters that can take more than one value; ordinal
-    indices are scaled to [0, 1] so they are smoothed like numbers.
-    """
-
-    def __init__(self, space: ConfigurationSpace) -> None:
-        self.space = space
-        self.encoding = SpaceEncoding(space)
-        kinds, choices = self.encoding.kinds, self.encoding.n_choices
-        self.columns = [
-            j
-            for j, kind in enumerate(kinds)
-            if kind == NUMERIC or (kind in (CATEGORICAL, ORDINAL) and choices[j] > 1)
-        ]
-        self.n_choices = np.array(
-            [choices[j] if kinds[j] == CATEGORICAL else 0 for j in self.columns], dtype=int
-        )
-        self.is_cat = self.n_choices > 0
-        self._steps = np.array(
-            [choices[j] - 1.0 if kinds[j] == ORDINAL else 1.0 for j in self.columns]
-        )
-
-    @property
-    def dim(self) -> int:
-        return len(self.columns)
-
-    def encode(self, config: Mapping[str, Any]) -> np.ndarray | None:
-        """The row of a config, or None if the config is not valid in this space."""
-        if not is_valid(config, self.space):
-            return None
-        return self.encoding.encode([config])[0, self.columns] / self._steps
-
-    def decode(self, row: np.ndarray) -> Config | None:
-        """The valid config nearest to a (fully imputed) row, inactive values dropped, or None
-        if it breaks a forbidden clause."""
-        full = self.encoding.defaults.astype(float)
-        full[self.columns] = np.asarray(row, dtype=float) * self._steps
-        consistent = self.encoding.repair(full[None, :], fill=full[None, :])
-        if self.encoding.forbidden(consistent)[0]:
-            return None
-        return self.encoding.decode(consistent[0])
-
-
-def _impute(data: np.ndarray, coder: SpaceCoder, rng: np.random.Generator) -> np.ndarray:
-    """Fill NaNs column by column from the column's active values (uniform if none)."""
-    data = data.copy()
-    for j in np.flatnonzero(np.isnan(data).any(axis=0)):
-        missing = np.isnan(data[:, j])
-        active = data[~missing, j]
-        if active.size:
-            data[missing, j] = rng.choice(active, size=int(missing.sum()))
-        elif coder.is_cat[j]:
-            data[missing, j] = rng.integers(coder.n_choices[j], size=int(missing.sum()))
-        else:
-            data[missing, j] = rng.random(int(missing.sum()))
-    return data
-
-
-class ProductKDE:
-    """Product-kernel density over rows without NaNs, normal-reference bandwidths."""
-
-    def __init__(
-        self, data: np.ndarray, is_cat: np.ndarray, n_choices: np.ndarray, min_bandwidth: float
-    ) -> None:
-        n, d = data.shape
-        self.data = data
-        self.is_cat = is_cat
-        scott = n ** (-1.0 / (d + 4))
-        cont = data[:, ~is_cat]
-        self.bandwidth_cont = np.maximum(1.06 * cont.std(axis=0) * scott, min_bandwidth)
-        scaled = cont / self.bandwidth_cont
-        # categorical columns as one block of one-hot indicators
-        choices = n_choices[is_cat]
-        self._choices = choices
-        self._offsets = np.concatenate([[0], np.cumsum(choices)[:-1]]).astype(int)
-        self._width = int(choices.sum())
-        onehot = self._onehot(data[:, is_cat])
-        squares = onehot.mean(axis=0) ** 2
-        gini = 1.0 - (np.add.reduceat(squares, self._offsets) if self._width else squares)
-        upper = (choices - 1) / np.maximum(choices, 1)
-        self.bandwidth_cat = np.clip(1.06 * np.sqrt(gini / 2) * scott, min_bandwidth, upper)
-        lam = self.bandwidth_cat
-        other = np.log(lam / np.maximum(choices - 1, 1))  # log-kernel of a mismatch
-        match_gain = np.log1p(-lam) - other
-        # log k(x, x_i) = x_feat . data_feat_i + row_term_i - |z_x|^2 / 2: one matrix product
-        self._features = np.hstack([scaled, onehot * np.repeat(match_gain, choices)])
-        self._row_term = -0.5 * (scaled**2).sum(axis=1)
-        self._log_norm = (
-            other.sum()
-            - np.log(self.bandwidth_cont).sum()
-            - 0.5 * cont.shape[1] * math.log(2 * math.pi)
-            - math.log(n)
-        )
-
-    def _onehot(self, cats: np.ndarray) -> np.ndarray:
-        out = np.zeros((cats.shape[0], self._width))
-        if self._width:
-            cols = cats.astype(int) + self._offsets
-            np.put_along_axis(out, cols, 1.0, axis=1)
-        return out
-
-    def log_pdf(self, points: np.ndarray) -> np.ndarray:
-        """log density at each row of `points` (m, d)."""
-        z = points[:, ~self.is_cat] / self.bandwidth_cont
-        features = np.hstack([z, self._onehot(points[:, self.is_cat])])
-        log_k = features @ self._features.T
-        log_k += self._row_term
-        top = log_k.max(axis=1)
-        log_sum = np.log(np.exp(log_k - top[:, None]).sum(axis=1)) + top
-        return log_sum - 0.5 * (z**2).sum(axis=1) + self._log_norm
-
-    def sample(self, rng: np.random.Generator, m: int, bandwidth_factor: float) -> np.ndarray:
-        """m draws around random rows; continuous kernels widened and truncated to [0, 1]."""
-        centers = self.data[rng.integers(len(self.data), size=m)]
-        out = centers.copy()
-        mu = centers[:, ~self.is_cat]
-        scale = bandwidth_factor * self.bandwidth_cont
-        lo, hi = ndtr(-mu / scale), ndtr((1.0 - mu) / scale)
-        u = lo + rng.random(mu.shape) * (hi - lo)
-        out[:, ~self.is_cat] = np.clip(mu + scale * ndtri(u), 0.0, 1.0)
-        cats = centers[:, self.is_cat].astype(int)
-        redraw = rng.random(cats.shape) < self.bandwidth_cat
-        uniform = (rng.random(cats.shape) * self._choices).astype(int)
-        out[:, self.is_cat] = np.where(redraw, uniform, cats)
-        return out
+Parzen = NumericParzen | CategoricalParzen
 
 
 @dataclass
 class _Store:
+    """The results of one source at one budget, rows in model units."""
+
     rows: list[np.ndarray] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
-    n_finite: int = 0
+
+    def __len__(self) -> int:
+        return len(self.losses)
 
 
 class KDEProposer:
-    """The density model of BOHB: observe results, propose configs (None: no model yet)."""
+    """The model of BOHB: observe results, propose configs (None: no model yet)."""
 
     def __init__(
         self,
         space: ConfigurationSpace,
         rng: np.random.Generator,
         *,
-        top_fraction: float = 0.15,
-        n_candidates: int = 64,
-        bandwidth_factor: float = 3.0,
-        min_bandwidth: float = 1e-3,
+        top_fraction: float = 0.25,
+        n_candidates: int = 24,
         min_points: int | None = None,
+        algorithm_floor: float = 0.2,
+        prior_strength: float = 10.0,
     ) -> None:
-        self.coder = SpaceCoder(space)
+        self.space = space
         self.rng = rng
         self.top_fraction = top_fraction
         self.n_candidates = n_candidates
-        self.bandwidth_factor = bandwidth_factor
-        self.min_bandwidth = min_bandwidth
-        self.min_points = self.coder.dim + 2 if min_points is None else min_points
+        self.algorithm_floor = algorithm_floor
+        self.prior_strength = prior_strength
+        self.encoding = encoding = SpaceEncoding(space)
+        kinds, choices = encoding.kinds, encoding.n_choices
+        self.top = encoding.top_categorical
+        self.n_algorithms = 1 if self.top is None else int(choices[self.top])
+        self._steps = np.array(
+            [
+                choices[j] - 1.0 if kind == ORDINAL and choices[j] > 1 else 1.0
+                for j, kind in enumerate(kinds)
+            ]
+        )
+        modelled = [
+            j
+            for j, kind in enumerate(kinds)
+            if j != self.top
+            and (kind == NUMERIC or (kind in (CATEGORICAL, ORDINAL) and choices[j] > 1))
+        ]
+        self.groups = [self._group(k, modelled) for k in range(self.n_algorithms)]
+        self.min_points = max(self.n_algorithms + 2, 5) if min_points is None else min_points
         self._own: dict[float, _Store] = {}
-        self._prior: dict[float, _Store] = {}
-        self._fitted: dict[tuple[bool, float], tuple[int, ProductKDE, ProductKDE]] = {}
+        self._prior = _Store()
+        self._fitted: dict[tuple[int, float, int], tuple[int, dict[int, tuple[Parzen, Parzen]]]]
+        self._fitted = {}
 
+    def _group(self, algorithm: int, modelled: list[int]) -> list[int]:
+        """The modelled columns that can be active when the algorithm is `algorithm`."""
+        n = 256
+        rows = np.full((n, self.encoding.dim), np.nan)
+        if self.top is not None:
+            rows[:, self.top] = algorithm
+        fill = self.encoding.sample_raw(n, np.random.default_rng(0))
+        active = ~np.isnan(self.encoding.repair(rows, fill)).all(axis=0)
+        return [j for j in modelled if active[j]]
+
+    # -- results ------------------------------------------------------------------------------
     def observe(self, config: Mapping[str, Any], budget: float, loss: float) -> None:
         """Add one of this task's results."""
-        self._add(self._own, config, budget, loss)
+        row = self._encode(config)
+        if row is not None:
+            self._add(self._own.setdefault(float(budget), _Store()), row, loss)
 
     def observe_prior(self, history: Iterable[Observation]) -> None:
         """Add results of earlier tasks (configs invalid in this space are skipped)."""
         for obs in history:
-            self._add(self._prior, obs.config, obs.budget, obs.loss)
+            row = self._encode(obs.config)
+            if row is not None:
+                self._add(self._prior, row, obs.loss)
 
     def model_budget(self) -> float | None:
-        """The budget whose own observations drive proposals, or None."""
-        return self._largest_ready(self._own)
+        """The largest budget with enough of this task's results to fit a model, or None."""
+        ready = [
+            b
+            for b, store in self._own.items()
+            if len(store) >= self.min_points and any(map(math.isfinite, store.losses))
+        ]
+        return max(ready) if ready else None
+
+    def prior_share(self) -> float:
+        """The warm start's share of the model now (0 without prior results)."""
+        if not len(self._prior):
+            return 0.0
+        own = self._own_in_use()
+        n_own = 0 if own is None else len(own[1])
+        return self.prior_strength / (self.prior_strength + n_own)
+
+    # -- proposals ----------------------------------------------------------------------------
+    def algorithm_probabilities(self) -> np.ndarray:
+        """The chance of each algorithm in the next proposal (ones divided evenly: no model)."""
+        sources = self._sources()
+        K = self.n_algorithms
+        if not sources:
+            return np.full(K, 1.0 / K)
+        good_p, bad_p = np.zeros(K), np.zeros(K)
+        for share, _, store in sources:
+            rows, losses = np.array(store.rows), np.array(store.losses)
+            algorithms = np.zeros(len(rows), int) if self.top is None else rows[:, self.top]
+            good = self._good_mask(losses)
+            for mask, out in ((good, good_p), (~good, bad_p)):
+                counts = np.bincount(algorithms[mask].astype(int), minlength=K)
+                out += share * (counts + PRIOR_WEIGHT / K) / (mask.sum() + PRIOR_WEIGHT)
+        ratio = good_p / bad_p
+        return self.algorithm_floor / K + (1 - self.algorithm_floor) * ratio / ratio.sum()
 
     def propose(self) -> Config | None:
         """The best of `n_candidates` draws from l by l/g, or None when there is no model."""
-        source, budget = True, self._largest_ready(self._own)
-        if budget is None:
-            source, budget = False, self._largest_ready(self._prior)
-        if budget is None:
+        sources = self._sources()
+        if not sources:
             return None
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            good, bad = self._model(source, budget)
-            candidates = good.sample(self.rng, self.n_candidates, self.bandwidth_factor)
-            score = good.log_pdf(candidates) - bad.log_pdf(candidates)
-        for index in np.argsort(-score, kind="stable"):
-            config = self.coder.decode(candidates[index])
-            if config is not None:
-                return config
-        return None
+        algorithm = int(self.rng.choice(self.n_algorithms, p=self.algorithm_probabilities()))
+        group = self.groups[algorithm]
+        estimators = self._blended(sources, algorithm)
+        m = self.n_candidates
+        rows = np.full((m, self.encoding.dim), np.nan)
+        if self.top is not None:
+            rows[:, self.top] = algorithm
+        for j in group:
+            rows[:, j] = estimators[j][0].sample(self.rng, m) * self._steps[j]
+        rows = self.encoding.repair(rows, fill=self.encoding.defaults)
+        allowed = ~self.encoding.forbidden(rows)
+        if not allowed.any():
+            return None
+        score = np.zeros(m)
+        for j in group:
+            active = ~np.isnan(rows[:, j])
+            if active.any():
+                good, bad = estimators[j]
+                x = rows[active, j] / self._steps[j]
+                score[active] += good.log_pdf(x) - bad.log_pdf(x)
+        score[~allowed] = -np.inf
+        return self.encoding.decode(rows[int(np.argmax(score))])
 
-    def _add(
-        self, stores: dict[float, _Store], config: Mapping[str, Any], budget: float, loss: float
-    ) -> None:
-        row = self.coder.encode(config)
-        if row is None:
-            return
-        store = stores.setdefault(float(budget), _Store())
+    # -- internals ----------------------------------------------------------------------------
+    def _encode(self, config: Mapping[str, Any]) -> np.ndarray | None:
+        if not is_valid(config, self.space):
+            return None
+        return self.encoding.encode([config])[0] / self._steps
+
+    @staticmethod
+    def _add(store: _Store, row: np.ndarray, loss: float) -> None:
         store.rows.append(row)
-        finite = math.isfinite(loss)
-        store.losses.append(float(loss) if finite else math.inf)
-        store.n_finite += finite
+        store.losses.append(float(loss) if math.isfinite(loss) else math.inf)
 
-    def _n_good(self, store: _Store) -> int | None:
-        """Size of the good set, or None while the store cannot fit both densities."""
-        n = len(store.losses)
-        n_good = max(self.min_points, int(self.top_fraction * n))
-        if store.n_finite < n_good or n - n_good < self.min_points:
-            return None
-        return n_good
+    def _good_mask(self, losses: np.ndarray) -> np.ndarray:
+        """The best top_fraction of the finite losses (at least one), earlier first on ties."""
+        n_good = min(
+            max(1, math.ceil(self.top_fraction * len(losses))), int(np.isfinite(losses).sum())
+        )
+        mask = np.zeros(len(losses), dtype=bool)
+        mask[np.argsort(losses, kind="stable")[:n_good]] = True
+        return mask
 
-    def _largest_ready(self, stores: dict[float, _Store]) -> float | None:
-        ready = [b for b, store in stores.items() if self._n_good(store) is not None]
-        return max(ready) if ready else None
+    def _own_in_use(self) -> tuple[float, _Store] | None:
+        """The own results the model uses: the largest ready budget's; with a prior to lean
+        on, else the budget with the most results."""
+        budget = self.model_budget()
+        if budget is None and len(self._prior) and self._own:
+            budget = max(self._own, key=lambda b: (len(self._own[b]), b))
+        return None if budget is None else (budget, self._own[budget])
 
-    def _model(self, own: bool, budget: float) -> tuple[ProductKDE, ProductKDE]:
-        store = (self._own if own else self._prior)[budget]
-        cached = self._fitted.get((own, budget))
-        if cached is not None and cached[0] == len(store.losses):
-            return cached[1], cached[2]
-        n_good = self._n_good(store)
-        order = np.argsort(np.array(store.losses), kind="stable")  # ties: earlier result first
-        rows = np.array(store.rows)[order]
-        kdes = [
-            ProductKDE(
-                _impute(part, self.coder, self.rng),
-                self.coder.is_cat,
-                self.coder.n_choices,
-                self.min_bandwidth,
+    def _sources(self) -> list[tuple[float, float, _Store]]:
+        """(share, key, store) of the prior and the own results in use; shares sum to 1."""
+        own = self._own_in_use()
+        sources = []
+        prior_share = self.prior_share()
+        if prior_share > 0:
+            sources.append((prior_share, -1.0, self._prior))
+        if own is not None and prior_share < 1:
+            sources.append((1 - prior_share, own[0], own[1]))
+        return sources
+
+    def _blended(
+        self, sources: list[tuple[float, float, _Store]], algorithm: int
+    ) -> dict[int, tuple[Parzen, Parzen]]:
+        fitted = [(share, self._fit(key, store, algorithm)) for share, key, store in sources]
+        return {
+            j: tuple(
+                type(fitted[0][1][j][side]).blend([(share, fit[j][side]) for share, fit in fitted])
+                for side in (0, 1)
             )
-            for part in (rows[:n_good], rows[n_good:])
-        ]
-        self._fitted[(own, budget)] = (len(store.losses), kdes[0], kdes[1])
-        return kdes[0], kdes[1]
+            for j in self.groups[algorithm]
+        }
+
+    def _fit(self, key: float, store: _Store, algorithm: int) -> dict[int, tuple[Parzen, Parzen]]:
+        """Good and bad densities of each of the algorithm's columns, cached per store size."""
+        cached = self._fitted.get((algorithm, key, id(store)))
+        if cached is not None and cached[0] == len(store):
+            return cached[1]
+        rows, losses = np.array(store.rows), np.array(store.losses)
+        if self.top is not None:
+            mine = rows[:, self.top] == algorithm
+            rows, losses = rows[mine], losses[mine]
+        good = self._good_mask(losses) if len(losses) >= 2 else np.zeros(len(losses), bool)
+        bad = ~good if len(losses) >= 2 else good
+        fits = {}
+        for j in self.groups[algorithm]:
+            fits[j] = tuple(self._fit_column(j, rows[part, j]) for part in (good, bad))
+        self._fitted[(algorithm, key, id(store))] = (len(store), fits)
+        return fits
+
+    def _fit_column(self, j: int, values: np.ndarray) -> Parzen:
+        values = values[~np.isnan(values)]
+        if self.encoding.kinds[j] == CATEGORICAL:
+            return CategoricalParzen.fit(values, int(self.encoding.n_choices[j]))
+        return NumericParzen.fit(values)

@@ -118,6 +118,11 @@ class SuccessiveHalving(Optimizer):
         stopper = self.stopper
         return stopper is not None and stopper.should_stop(curve, self.incumbent_loss_at_max())
 
+    @property
+    def stopped_configs(self) -> list[Config]:
+        """The configs the learning-curve rule kept from moving up, bracket by bracket."""
+        return [b.config(entry) for b in self.brackets for entry in b.stopped]
+
     def incumbent_loss_at_max(self) -> float | None:
         """The incumbent's loss if it was measured at max_budget, else None."""
         incumbent = self.incumbent

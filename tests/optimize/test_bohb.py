@@ -16,7 +16,8 @@ from ConfigSpace import (
 from automl_cli.optimize import create_optimizer
 from automl_cli.optimize.base import Observation
 from automl_cli.optimize.bohb import BOHB
-from automl_cli.optimize.kde import KDEProposer, ProductKDE, SpaceCoder
+from automl_cli.optimize.kde import KDEProposer
+from automl_cli.optimize.parzen import CategoricalParzen, NumericParzen
 
 
 @pytest.fixture
@@ -43,67 +44,43 @@ def assert_valid_plain(space, config):
     assert all(type(v) in (bool, int, float, str) for v in config.values())
 
 
-def naive_log_pdf(kde, points):
-    """The product-kernel density written out point by point."""
-    data, is_cat = kde.data, kde.is_cat
-    h, lam, choices = kde.bandwidth_cont, kde.bandwidth_cat, kde._choices
-    out = []
-    for x in points:
-        total = 0.0
-        for row in data:
-            k = 1.0
-            for j, (xj, rj) in enumerate(zip(x[~is_cat], row[~is_cat], strict=True)):
-                k *= math.exp(-0.5 * ((xj - rj) / h[j]) ** 2) / (h[j] * math.sqrt(2 * math.pi))
-            for j, (xj, rj) in enumerate(zip(x[is_cat], row[is_cat], strict=True)):
-                k *= 1 - lam[j] if xj == rj else lam[j] / (choices[j] - 1)
-            total += k
-        out.append(math.log(total / len(data)))
-    return np.array(out)
-
-
-def test_product_kde_matches_the_written_out_density():
+def test_numeric_parzen_is_a_density_on_the_unit_interval():
     rng = np.random.default_rng(0)
-    data = np.column_stack([rng.random(30), rng.integers(3, size=30), rng.random(30)])
-    is_cat = np.array([False, True, False])
-    kde = ProductKDE(data, is_cat, np.array([0, 3, 0]), min_bandwidth=1e-3)
-    points = np.column_stack([rng.random(7), rng.integers(3, size=7), rng.random(7)])
-    np.testing.assert_allclose(kde.log_pdf(points), naive_log_pdf(kde, points), rtol=1e-9)
+    parzen = NumericParzen.fit(rng.random(20) * 0.3)
+    grid = np.linspace(0, 1, 20001)
+    assert np.trapezoid(np.exp(parzen.log_pdf(grid)), grid) == pytest.approx(1.0, abs=1e-3)
+    draws = parzen.sample(rng, 2000)
+    assert draws.min() >= 0.0 and draws.max() <= 1.0
+    assert np.mean(draws < 0.35) > 0.8  # mostly near the data, the prior keeps the rest
 
 
-def test_bandwidths_follow_the_normal_reference_rule():
-    rng = np.random.default_rng(1)
-    data = np.column_stack([rng.random(50), np.zeros(50), np.arange(50) % 2])
-    kde = ProductKDE(data, np.array([False, False, True]), np.array([0, 0, 2]), 1e-3)
-    scott = 50 ** (-1 / 7)
-    assert kde.bandwidth_cont[0] == pytest.approx(1.06 * data[:, 0].std() * scott)
-    assert kde.bandwidth_cont[1] == 1e-3  # a constant column gets the minimum
-    assert kde.bandwidth_cat[0] == pytest.approx(1.06 * 0.5 * scott)  # std of a fair 0/1 code
+def test_parzen_blend_weighs_its_parts():
+    data = NumericParzen.fit(np.full(30, 0.9))
+    prior = NumericParzen.fit(np.full(30, 0.1))
+    x = np.array([0.1, 0.9])
+    leaning = np.exp(NumericParzen.blend([(0.9, prior), (0.1, data)]).log_pdf(x))
+    assert leaning[0] > 5 * leaning[1]
+    cats = CategoricalParzen.blend(
+        [
+            (0.25, CategoricalParzen.fit(np.zeros(9), 3)),
+            (0.75, CategoricalParzen.fit(np.ones(9), 3)),
+        ]
+    )
+    assert cats.p.sum() == pytest.approx(1.0)
+    assert cats.p[1] > 2 * cats.p[0] > 0 and cats.p[2] > 0
 
 
-def test_samples_stay_in_the_unit_box_and_valid_categories():
-    rng = np.random.default_rng(2)
-    data = np.column_stack([rng.random(20), rng.integers(4, size=20)])
-    kde = ProductKDE(data, np.array([False, True]), np.array([0, 4]), 1e-3)
-    draws = kde.sample(rng, 500, bandwidth_factor=3.0)
-    assert draws[:, 0].min() >= 0.0 and draws[:, 0].max() <= 1.0
-    assert set(np.unique(draws[:, 1])) <= {0.0, 1.0, 2.0, 3.0}
-
-
-def test_coder_round_trip_with_conditions(conditional_space):
-    coder = SpaceCoder(conditional_space)
-    assert coder.dim == 5
-    config = {"algo": "b", "depth": 7, "frac": 0.25, "kind": "w"}
-    row = coder.encode(config)
-    assert np.isnan(row).sum() == 1  # lr is inactive
-    row = np.where(np.isnan(row), 0.5, row)  # an imputed value for the inactive lr
-    assert coder.decode(row) == config
-    assert coder.encode({"algo": "b", "lr": 0.1}) is None
+def test_groups_hold_each_algorithms_active_hyperparameters(conditional_space):
+    model = KDEProposer(conditional_space, np.random.default_rng(0))
+    names = model.encoding.names
+    groups = [sorted(names[j] for j in group) for group in model.groups]
+    assert groups == [["frac", "kind", "lr"], ["depth", "frac", "kind"], ["frac", "kind"]]
 
 
 def test_random_until_a_budget_has_enough_points(space):
-    # one budget; d = 2, so the model needs at least 4 good and 4 bad results
+    # one budget, no algorithm choice: the model needs 5 results
     opt = BOHB(space, min_budget=1.0, max_budget=1.0, seed=0, random_fraction=0.0)
-    for i in range(8):
+    for i in range(5):
         assert opt.model.model_budget() is None
         job = opt.ask()
         assert opt.n_model_proposals == 0
@@ -120,7 +97,7 @@ def test_model_uses_the_largest_budget_that_is_ready(space):
         job = opt.ask()
         opt.tell(job, float(rng.random()))
     counts = {b: len(store.losses) for b, store in opt.model._own.items()}
-    ready = [b for b, n in counts.items() if n >= 8]
+    ready = [b for b, n in counts.items() if n >= 5]
     assert opt.model.model_budget() == max(ready)
 
 
@@ -159,7 +136,8 @@ def test_categorical_and_conditional_proposals(conditional_space):
         opt.tell(job, loss)
     late = model_configs[-20:]
     assert len(late) == 20
-    assert sum(c["algo"] == "b" for c in late) >= 15
+    assert sum(c["algo"] == "b" for c in late) >= 13
+    assert opt.model.algorithm_probabilities()[1] > 0.7
 
 
 def prior_around_x_0_2() -> list[Observation]:
@@ -191,16 +169,23 @@ def test_history_that_arrives_after_the_first_config_still_seeds_the_model(space
     assert np.median([abs(job.config["x"] - 0.2) for job in jobs[2:]]) < 0.15
 
 
-def test_prior_history_steps_aside_once_own_results_suffice(space):
+def test_prior_and_own_results_blend_by_how_many_own_results_there_are(space):
     model = KDEProposer(space, np.random.default_rng(0))
-    model.observe_prior([Observation({"x": 0.1, "y": 0.1}, 1.0, 0.0)] * 30)
+    model.observe_prior(prior_around_x_0_2())
     model.observe_prior([Observation({"x": 0.1, "zzz": 1}, 1.0, 0.0)])  # not in this space
-    assert model._prior[1.0].losses == [0.0] * 30
-    for i in range(8):
-        model.observe({"x": 0.9, "y": 0.9 - i / 100}, 0.5, float(i))
-    assert model.model_budget() == 0.5
-    draws = [model.propose()["x"] for _ in range(10)]
-    assert np.median(draws) > 0.5
+    assert len(model._prior) == 40 and model.prior_share() == 1.0
+
+    def median_x():
+        return np.median([model.propose()["x"] for _ in range(40)])
+
+    assert abs(median_x() - 0.2) < 0.1  # no own result: the prior leads
+    rng = np.random.default_rng(1)
+    for n_own in (5, 200):
+        while len(model._own.get(1.0, ())) < n_own:
+            x = float(rng.random())
+            model.observe({"x": x, "y": 0.5}, 1.0, (x - 0.8) ** 2)
+        assert model.prior_share() == pytest.approx(10 / (10 + n_own))
+    assert abs(median_x() - 0.8) < 0.1  # 200 own results: they lead
 
 
 def test_same_seed_same_asks(conditional_space):
@@ -222,8 +207,8 @@ def test_same_seed_same_asks(conditional_space):
         ({"random_fraction": 1.5}, r"random_fraction must be a number in \[0, 1\], got 1.5"),
         ({"top_fraction": 0.0}, r"top_fraction must be a number in \(0, 1\], got 0.0"),
         ({"n_candidates": 0}, r"n_candidates must be a whole number >= 1, got 0"),
-        ({"bandwidth_factor": -1.0}, r"bandwidth_factor must be a number > 0, got -1.0"),
-        ({"min_bandwidth": 0.0}, r"min_bandwidth must be a number > 0, got 0.0"),
+        ({"algorithm_floor": 1.5}, r"algorithm_floor must be a number in \[0, 1\], got 1.5"),
+        ({"prior_strength": 0.0}, r"prior_strength must be a number > 0, got 0.0"),
         ({"min_points_in_model": 1}, r"min_points_in_model must be a whole number >= 2, got 1"),
         ({"eta": 1}, r"eta must be an integer >= 2"),
     ],
@@ -242,3 +227,85 @@ def test_model_proposals_are_valid_in_a_nested_conditional_space(cash_space):
         assert_valid_plain(cash_space, job.config)
         opt.tell(job, float(rng.random()))
     assert opt.n_model_proposals > 20
+
+
+def three_algorithm_space():
+    """Three algorithms with three hyperparameters of their own each."""
+    cs = ConfigurationSpace()
+    algorithm = Categorical("algorithm", ["a", "b", "c"])
+    cs.add(algorithm)
+    for name in ("a", "b", "c"):
+        own = [
+            Float(f"{name}_x", (0.0, 1.0)),
+            Float(f"{name}_rate", (1e-4, 1.0), log=True),
+            Categorical(f"{name}_kind", ["u", "v", "w"]),
+        ]
+        cs.add(own)
+        cs.add([EqualsCondition(hp, algorithm, name) for hp in own])
+    return cs
+
+
+def three_algorithm_loss(config):
+    """Algorithm b is clearly best, and best near b_x = 0.8, b_rate = 1e-2, kind v."""
+    name = config["algorithm"]
+    base = {"a": 0.4, "b": 0.0, "c": 0.6}[name]
+    rate = (math.log10(config[f"{name}_rate"]) + 2) / 4
+    kind = 0.0 if config[f"{name}_kind"] == "v" else 0.1
+    return base + abs(config[f"{name}_x"] - 0.8) + abs(rate) + kind
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_model_finds_the_right_algorithm_and_region_within_a_few_dozen_results(seed):
+    space = three_algorithm_space()
+    opt = BOHB(space, min_budget=1.0, max_budget=1.0, seed=seed)
+    model_configs = []
+    for _ in range(48):
+        before = opt.n_model_proposals
+        job = opt.ask()
+        if opt.n_model_proposals > before:
+            model_configs.append(job.config)
+        opt.tell(job, three_algorithm_loss(job.config))
+    late = model_configs[-15:]
+    chosen_b = [c for c in late if c["algorithm"] == "b"]
+    assert len(chosen_b) >= 9  # uniform: 5 of 15
+    assert np.median([abs(c["b_x"] - 0.8) for c in chosen_b]) < 0.1  # uniform: about 0.25
+    assert opt.incumbent[0]["algorithm"] == "b"
+
+
+def test_the_floor_keeps_every_algorithm_in_play():
+    space = three_algorithm_space()
+    model = KDEProposer(space, np.random.default_rng(0), algorithm_floor=0.3)
+    rng = np.random.default_rng(1)
+    for i in range(60):
+        name = "b" if i % 3 else "ac"[i % 2]
+        x = float(rng.random())
+        config = {"algorithm": name, f"{name}_x": x, f"{name}_rate": 0.01, f"{name}_kind": "u"}
+        model.observe(config, 1.0, (0.0 if name == "b" else 1.0) + x)
+    p = model.algorithm_probabilities()
+    assert p.sum() == pytest.approx(1.0)
+    assert p[1] > 0.6 and p.min() >= 0.1 - 1e-12  # the floor: 0.3 spread over 3
+    drawn = [model.propose()["algorithm"] for _ in range(200)]
+    assert min(drawn.count(name) for name in "ac") >= 10
+
+
+def test_same_seed_same_asks_with_a_warm_start_prior():
+    space = three_algorithm_space()
+    rng = np.random.default_rng(3)
+    history = []
+    for name in rng.choice(list("abc"), size=30):
+        config = {"algorithm": str(name), f"{name}_x": float(rng.random())}
+        config |= {f"{name}_rate": 0.01, f"{name}_kind": "v"}
+        history.append(Observation(config, 1.0, three_algorithm_loss(config)))
+
+    def run():
+        opt = BOHB(space, min_budget=1 / 9, seed=5)
+        opt.warm_start([], history)
+        out = []
+        for _ in range(40):
+            job = opt.ask()
+            out.append((job.config, job.budget))
+            opt.tell(job, three_algorithm_loss(job.config))
+        return out, opt.n_model_proposals
+
+    first, second = run(), run()
+    assert first == second and first[1] > 15

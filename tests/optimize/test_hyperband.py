@@ -80,7 +80,10 @@ def test_same_seed_same_jobs(space):
     [
         ({"eta": 1}, r"eta must be an integer >= 2 \(the factor between rungs\), got 1"),
         ({"min_budget": 2.0, "max_budget": 1.0}, r"min_budget must be in \(0, "),
-        ({"early_stopping_margin": -1.0}, r"early_stopping_margin must be a finite number >= 0"),
+        (
+            {"early_stopping_min_chance": -0.1},
+            r"early_stopping_min_chance must be a number in \[0, 1\)",
+        ),
     ],
 )
 def test_bad_options(space, options, message):
