@@ -17,6 +17,7 @@ model, no ConfigSpace, no Dask).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ from automl_cli.errors import BundleError, DataError, UsageError
 
 PROBABILITY_FLOOR = 1e-3  # weight of the uniform distribution in every predicted probability
 BATCH_ROWS = 50_000
+ONE_THREAD_ROWS = 10_000  # batches up to this size are predicted on one OpenMP / BLAS thread
 
 
 def predict_scores(estimator: Any, X: pd.DataFrame, task: str, n_classes: int) -> np.ndarray:
@@ -128,7 +130,8 @@ class Model:
         return predicted
 
     def _scores(self, X: pd.DataFrame) -> np.ndarray:
-        scores = predict_scores(self.estimator, X, self.task, len(self.classes))
+        with _threads_for(len(X)):
+            scores = predict_scores(self.estimator, X, self.task, len(self.classes))
         if self.task == "regression":
             return scores
         return scores / scores.sum(axis=1, keepdims=True)
@@ -147,6 +150,17 @@ class Model:
         self.__init__(
             state["estimator"], Schema.from_dict(state["schema"]), state["task"], state["classes"]
         )
+
+
+def _threads_for(n_rows: int) -> contextlib.AbstractContextManager:
+    """One thread for a small batch: HistGradientBoosting opens an OpenMP parallel region per
+    tree, and on a busy machine each waits for a descheduled thread; 1.2 s of a 1,000-row
+    predict of a 10-member ensemble went there (benchmarks/results/predict_speed.md)."""
+    if n_rows > ONE_THREAD_ROWS:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def load(path: str | Path) -> Model:

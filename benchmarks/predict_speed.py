@@ -19,6 +19,15 @@ file that a code cannot read (a newer format) is reported as such.
 `--make-lightgbm TRAIN.csv TARGET M.automl` writes a model file of LightGBM's default config
 fitted on TRAIN.csv, for measuring a LightGBM model whatever a search would pick (in the
 format of the code on PYTHONPATH: run it with the older code for a file both can read).
+
+`--make-ensemble TRAIN.csv TARGET M.automl` writes a 10-member ensemble: every config of the
+default portfolio (the nine learner families' defaults: LightGBM twice, XGBoost,
+HistGradientBoosting, random forest, extra trees, linear, SVM, MLP) plus kNN's default, each
+fitted on all of TRAIN.csv, weighted equally. A search ships fewer distinct members on most
+tables; this is the worst case for predict, every learner library and every member's own
+preprocessing. `--make-rows N OUT.csv` writes N rows of the seeded adult-like table of
+`fit_memory.py` (with its target column; predict ignores it): train on 3,000, predict on
+100,000.
 """
 
 from __future__ import annotations
@@ -109,6 +118,44 @@ def make_lightgbm(train: Path, target: str, out: Path) -> None:
     Model(estimator, dataset.schema, dataset.task, dataset.classes, manifest).save(out)
 
 
+def make_ensemble(train: Path, target: str, out: Path, size: int = 10) -> None:
+    """A model file of an equally weighted ensemble of the portfolio's configs (and kNN)."""
+    from automl_cli.data import load_training_data
+    from automl_cli.ensemble.estimator import Ensemble
+    from automl_cli.evaluate import Evaluator
+    from automl_cli.metrics import resolve_metric
+    from automl_cli.model import Model
+    from automl_cli.space import default_configs, space_for
+    from automl_cli.space.adapt import SpaceAdapter
+
+    dataset = load_training_data(train, target)
+    space = space_for(dataset)
+    configs = (default_configs(space) + [SpaceAdapter(space)({"algorithm": "knn"})])[:size]
+    metric = resolve_metric(None, dataset.task)
+    evaluator = Evaluator(dataset, metric)
+    members = [evaluator.fit_final(config) for config in configs]
+    n_classes = len(dataset.classes)
+    model = Ensemble(members, [1.0] * len(members), dataset.task, n_classes)
+    manifest = {
+        "task": dataset.task,
+        "metric": metric.name,
+        "target": target,
+        "schema": dataset.schema.to_dict(),
+        "classes": list(dataset.classes),
+        "algorithm": "ensemble",
+        "validation_score": None,
+        "trial_count": 0,
+        "failed_trials": 0,
+        "leaderboard": [],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "ensemble": {
+            "kind": "ensemble",
+            "members": [{"algorithm": c["algorithm"], "weight": 1 / len(members)} for c in configs],
+        },
+    }
+    Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, nargs="+")
@@ -118,7 +165,18 @@ def main() -> None:
     parser.add_argument("--code", type=Path, nargs="+", default=[Path(".")])
     parser.add_argument("--out", type=Path, help="Markdown table to append to")
     parser.add_argument("--make-lightgbm", nargs=3, metavar=("TRAIN", "TARGET", "OUT"))
+    parser.add_argument("--make-ensemble", nargs=3, metavar=("TRAIN", "TARGET", "OUT"))
+    parser.add_argument("--make-rows", nargs=2, metavar=("N", "OUT"))
     args = parser.parse_args()
+    if args.make_rows:
+        from fit_memory import adult_like
+
+        adult_like(int(args.make_rows[0]), seed=0).to_csv(args.make_rows[1], index=False)
+        return
+    if args.make_ensemble:
+        train, target, out = args.make_ensemble
+        make_ensemble(Path(train), target, Path(out))
+        return
     if args.make_lightgbm:
         train, target, out = args.make_lightgbm
         make_lightgbm(Path(train), target, Path(out))

@@ -197,3 +197,23 @@ def test_predict_of_a_lightgbm_model_imports_only_what_it_needs(tmp_path):
     )
     with pytest.raises(UsageError, match="classification"):
         model.predict_proba(frame)
+
+
+def test_small_batches_are_predicted_on_one_thread():
+    """A 1,000-row batch runs its OpenMP regions on one thread; a large one keeps them all."""
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime threadpoolctl reports)
+    from threadpoolctl import threadpool_info
+
+    from automl_cli.model import ONE_THREAD_ROWS, _threads_for
+
+    def openmp_threads() -> int:
+        return max(
+            pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"
+        )
+
+    everything = openmp_threads()
+    with _threads_for(1_000):
+        assert openmp_threads() == 1
+    with _threads_for(ONE_THREAD_ROWS + 1):
+        assert openmp_threads() == everything
+    assert openmp_threads() == everything
