@@ -1,4 +1,6 @@
-"""The model file (docs/architecture.md, contract 5): a zip of a JSON manifest and a skops model.
+"""The model file (docs/architecture.md, contract 5): a zip of a JSON manifest and a skops model,
+or, for a network of `automl nas` (manifest `kind: network`), of named parts (architecture
+JSON and safetensors weights) that hold data only and one checksum over them all.
 
 The manifest is read and checked before any model byte is touched: format version, then the
 library versions it was written with. The model itself is loaded with `skops.io` and the fixed
@@ -100,6 +102,54 @@ def save(path: str | Path, model: Any, manifest: dict[str, Any]) -> dict[str, An
         z.writestr(MANIFEST, json.dumps(manifest, indent=2, default=str))
         z.writestr(MODEL, payload)
     return manifest
+
+
+def save_parts(
+    path: str | Path, parts: dict[str, bytes], manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """Write a network's parts and its manifest to `path` atomically; the manifest as written."""
+    own = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": "network",
+        "parts": sorted(parts),
+        "libraries": library_versions(),
+        "model_sha256": _parts_digest(parts),
+    }
+    manifest = {**own, **manifest, **own}
+    with atomic_write(path) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(MANIFEST, json.dumps(manifest, indent=2, default=str))
+        for name in sorted(parts):
+            z.writestr(name, parts[name])
+    return manifest
+
+
+def load_parts(path: str | Path) -> Bundle:
+    """The manifest and a network's parts (bytes by name), checked against the checksum."""
+    manifest, _ = _open(path, with_model=False)
+    names = manifest.get("parts")
+    if manifest.get("kind") != "network" or not isinstance(names, list):
+        raise BundleError(f"{path}: not a network's model file; retrain with `automl nas`")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = {str(name): archive.read(str(name)) for name in names}
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise BundleError(
+            f"{path}: a part of the network is missing; retrain with `automl nas`"
+        ) from None
+    if _parts_digest(parts) != manifest.get("model_sha256"):
+        raise BundleError(
+            f"{path}: the network does not match its manifest's checksum (the file was altered "
+            "or damaged); retrain with `automl nas`"
+        )
+    return Bundle(manifest, parts, _version_notes(manifest.get("libraries", {})))
+
+
+def _parts_digest(parts: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(parts):
+        digest.update(f"{name}:{hashlib.sha256(parts[name]).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from rich.console import Console
 from automl_cli import interrupts
 from automl_cli.choices import DEFAULT_METRIC, OPTIMIZERS, TASK_OPTIONS
 from automl_cli.cli_meta import DATA_HELP, JsonOption, meta_app
+from automl_cli.cli_nas import nas
 from automl_cli.errors import AutoMLError, Interrupted
 from automl_cli.search.options import DEFAULT_ENSEMBLE_SIZE
 
@@ -29,6 +30,7 @@ app = typer.Typer(
     help="AutoML for tabular data: `automl fit data.csv --target y` turns a CSV into a model.",
 )
 app.add_typer(meta_app, name="meta")
+app.command()(nas)
 stdout = Console()
 stderr = Console(stderr=True)
 
@@ -261,6 +263,11 @@ def info(
     if warm.get("enabled"):
         names = describe_neighbours([(n["task"], n["distance"]) for n in warm["neighbours"]])
         stdout.print(f"warm start: {warm['configs']} configs; neighbour tasks: {names or 'none'}")
+    if manifest.get("architecture"):
+        from automl_cli.nas.architecture import Architecture
+
+        described = Architecture.from_dict(manifest["architecture"]).describe()
+        stdout.print("architecture:\n" + described, highlight=False)
     stdout.print(leaderboard(manifest["leaderboard"], manifest["metric"]))
     if manifest.get("ensemble", {}).get("members"):
         stdout.print(ensemble_table(manifest))

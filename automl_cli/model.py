@@ -118,7 +118,10 @@ class Model:
         """Write the model file (contract 5) at `path`; `manifest` gains the file's own keys."""
         from automl_cli import bundle
 
-        self.manifest = bundle.save(path, self, self.manifest)
+        if hasattr(self.estimator, "to_parts"):  # a network of `automl nas`: no pickle-like part
+            self.manifest = bundle.save_parts(path, self.estimator.to_parts(), self.manifest)
+        else:
+            self.manifest = bundle.save(path, self, self.manifest)
 
     def _predictions(self, rows: pd.DataFrame, strict: bool) -> pd.DataFrame:
         if not isinstance(rows, pd.DataFrame):
@@ -180,6 +183,8 @@ def read(path: str | Path) -> tuple[Model, list[str]]:
     the schema, task and classes of its manifest."""
     from automl_cli import bundle
 
+    if bundle.read_manifest(path).get("kind") == "network":
+        return _read_network(path)
     loaded = bundle.load(path)
     manifest = loaded.manifest
     schema = Schema.from_dict(manifest["schema"])  # what `automl info` shows must be right too
@@ -197,3 +202,24 @@ def read(path: str | Path) -> tuple[Model, list[str]]:
         )
     stored.manifest = manifest
     return stored, loaded.warnings
+
+
+def _read_network(path: str | Path) -> tuple[Model, list[str]]:
+    """A network of `automl nas`: torch is imported here, for such a file only."""
+    from automl_cli import bundle
+
+    loaded = bundle.load_parts(path)
+    manifest = loaded.manifest
+    try:
+        from automl_cli.nas.estimator import NetworkEstimator
+    except ImportError:
+        raise BundleError(
+            f'{path} holds a neural network, which needs PyTorch: pip install "automl-cli[nas]"'
+        ) from None
+    try:
+        estimator = NetworkEstimator.from_parts(loaded.model)
+    except ValueError as error:
+        raise BundleError(f"{path}: {error}; retrain with `automl nas`") from None
+    schema = Schema.from_dict(manifest["schema"])
+    model = Model(estimator, schema, manifest["task"], manifest["classes"], manifest)
+    return model, loaded.warnings
