@@ -8,7 +8,8 @@ Fixed settings (not searched) and why:
 - MLPs train for at most MLP_MAX_EPOCHS epochs with Adam;
 - classifiers always offer predict_proba: the SVM is calibrated with Platt's sigmoid through
   CalibratedClassifierCV(ensemble=False) (3 folds + one final fit), the replacement
-  scikit-learn 1.9 names for the deprecated SVC(probability=True);
+  scikit-learn 1.9 names for the deprecated SVC(probability=True); the SVMs are libsvm's,
+  their RBF decision values computed as matrix products (kernel_svm.py);
 - LogisticRegression takes its penalty through l1_ratio (scikit-learn >= 1.8): lbfgs for pure
   L2, saga (the only solver for L1 and elastic net on multiclass) otherwise;
 - regression targets are standardised for linear models, SVR and MLPs, so alpha, epsilon
@@ -168,14 +169,14 @@ def _knn(p: Params, classification: bool, n_threads: int, seed: int) -> Any:
 
 
 def _svm(p: Params, classification: bool, n_threads: int, seed: int) -> Any:
-    from sklearn.svm import SVC, SVR
+    from automl_cli.space.kernel_svm import RBFSVC, RBFSVR
 
     if not classification:
-        return SVR(C=float(p("C")), gamma=float(p("gamma")), epsilon=float(p("epsilon")))
+        return RBFSVR(C=float(p("C")), gamma=float(p("gamma")), epsilon=float(p("epsilon")))
     from sklearn.calibration import CalibratedClassifierCV
 
     return CalibratedClassifierCV(
-        SVC(C=float(p("C")), gamma=float(p("gamma"))),
+        RBFSVC(C=float(p("C")), gamma=float(p("gamma"))),
         method="sigmoid",
         cv=SVM_CALIBRATION_FOLDS,
         ensemble=False,

@@ -13,6 +13,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "automl_cli.ensemble.estimator.Ensemble",
     "automl_cli.space.components.CategoricalImputer",
     "automl_cli.space.components.CategoryFrame",
+    "automl_cli.space.kernel_svm.RBFSVC",
+    "automl_cli.space.kernel_svm.RBFSVR",
     # scikit-learn estimators: the pipeline, its preprocessing, the learners, the baseline
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.compose._column_transformer.ColumnTransformer",
