@@ -170,24 +170,18 @@ def load(path: str | Path) -> Bundle:
             "was altered or damaged); retrain with `automl fit`"
         )
     skops = skops_io()  # only now: a file that fails the checks above is refused fast
-    try:
-        untrusted = set(skops.get_untrusted_types(data=payload))
-    except Exception as error:
-        raise BundleError(
-            f"{path}: the model part cannot be read ({error}); retrain with `automl fit`"
-        ) from None
-    foreign = sorted(untrusted - set(TRUSTED_TYPES))
-    if foreign:
+    try:  # the audit runs inside loads, on the tree it builds, before any object is made
+        model = skops.loads(payload, trusted=list(TRUSTED_TYPES))
+    except skops.exceptions.UntrustedTypesFoundException:
+        foreign = sorted(set(skops.get_untrusted_types(data=payload)) - set(TRUSTED_TYPES))
         raise BundleError(
             f"{path}: refused, the model holds types this tool never writes "
             f"({', '.join(foreign[:3])}); only load files made by `automl fit`"
-        )
-    try:
-        model = skops.loads(payload, trusted=sorted(untrusted))
+        ) from None
     except Exception as error:
         hint = "; ".join(notes) or "the file may be damaged"
         raise BundleError(
-            f"{path}: the model cannot be loaded ({type(error).__name__}: "
+            f"{path}: the model part cannot be read ({type(error).__name__}: "
             f"{error}); {hint}; retrain with `automl fit`"
         ) from None
     return Bundle(manifest, model, notes)
