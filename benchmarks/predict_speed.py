@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,20 +97,7 @@ def make_lightgbm(train: Path, target: str, out: Path) -> None:
     config = next(c for c in default_configs(space_for(dataset)) if c["algorithm"] == "lightgbm")
     metric = resolve_metric(None, dataset.task)
     estimator = Evaluator(dataset, metric).fit_final(config)
-    manifest = {
-        "task": dataset.task,
-        "metric": metric.name,
-        "target": target,
-        "schema": dataset.schema.to_dict(),
-        "classes": list(dataset.classes),
-        "algorithm": "lightgbm",
-        "best_config": config,
-        "validation_score": None,
-        "trial_count": 0,
-        "failed_trials": 0,
-        "leaderboard": [],
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-    }
+    manifest = {**_manifest(dataset, metric, target, "lightgbm"), "best_config": config}
     if bundle.FORMAT_VERSION == 1:  # older code, which stored the bare pipeline
         bundle.save(out, estimator, manifest)
         return
@@ -137,23 +125,41 @@ def make_ensemble(train: Path, target: str, out: Path, size: int = 10) -> None:
     n_classes = len(dataset.classes)
     model = Ensemble(members, [1.0] * len(members), dataset.task, n_classes)
     manifest = {
+        **_manifest(dataset, metric, target, "ensemble"),
+        "ensemble": {  # what `automl info` shows; no validation: nothing was searched
+            "kind": "ensemble",
+            "size": len(members),
+            "validation_score": None,
+            "single_validation_score": None,
+            "members": [
+                {
+                    "job_id": None,
+                    "algorithm": c["algorithm"],
+                    "weight": 1 / len(members),
+                    "validation_score": None,
+                }
+                for c in configs
+            ],
+        },
+    }
+    Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(out)
+
+
+def _manifest(dataset: Any, metric: Any, target: str, algorithm: str) -> dict:
+    """The manifest keys a model file of a fit would carry, for a model built without search."""
+    return {
         "task": dataset.task,
         "metric": metric.name,
         "target": target,
         "schema": dataset.schema.to_dict(),
         "classes": list(dataset.classes),
-        "algorithm": "ensemble",
+        "algorithm": algorithm,
         "validation_score": None,
         "trial_count": 0,
         "failed_trials": 0,
         "leaderboard": [],
         "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "ensemble": {
-            "kind": "ensemble",
-            "members": [{"algorithm": c["algorithm"], "weight": 1 / len(members)} for c in configs],
-        },
     }
-    Model(model, dataset.schema, dataset.task, dataset.classes, manifest).save(out)
 
 
 def main() -> None:
