@@ -8,6 +8,7 @@ with a stacker, the stacker's output on the members' log probabilities. It has w
 from __future__ import annotations
 
 import os
+import threading
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 LOG_FLOOR = 1e-6  # probabilities are clipped here before the stacker takes their log
-SIDE_BY_SIDE_ROWS = 10_000  # from this many rows on, the members predict side by side
+SIDE_BY_SIDE_ROWS = 10_000  # above this many rows, the members predict side by side
+# BLAS's thread limit is the process's: one side-by-side prediction at a time sets and restores
+# it, so that two callers in threads cannot restore each other's limit out of order
+_BLAS_LIMIT = threading.Lock()
 
 
 def stack_features(probabilities: list[np.ndarray]) -> np.ndarray:
@@ -45,10 +49,11 @@ class Ensemble:
     def member_scores(self, X: pd.DataFrame) -> list[np.ndarray]:
         """Each member's probabilities over all classes (or its predictions).
 
-        On many rows the members run side by side in threads, one BLAS / OpenMP thread each:
-        the libraries release the GIL, so members that use one core anyway (an SVM, a
-        ColumnTransformer's encoders) no longer leave the others idle."""
-        if len(X) < SIDE_BY_SIDE_ROWS or len(self.members) < 2:
+        On many rows the members run side by side in threads, with BLAS and OpenMP's default
+        at one thread (members built with their own thread count, the boosters and forests,
+        keep it): the libraries release the GIL, so members that use one core anyway (an SVM,
+        a ColumnTransformer's encoders) no longer leave the others idle."""
+        if len(X) <= SIDE_BY_SIDE_ROWS or len(self.members) < 2:
             return [self._member_score(member, X) for member in self.members]
         from concurrent.futures import ThreadPoolExecutor
 
@@ -56,9 +61,10 @@ class Ensemble:
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         threads = max(1, min(len(self.members), cores or 1))
-        # BLAS's limit is the process's; OpenMP's is each thread's own, so each sets it
+        # OpenMP's limit is each thread's own, so each worker thread sets it
         one_openmp_thread = partial(threadpool_limits, limits=1, user_api="openmp")
         with (
+            _BLAS_LIMIT,
             threadpool_limits(limits=1, user_api="blas"),
             ThreadPoolExecutor(threads, initializer=one_openmp_thread) as pool,
         ):

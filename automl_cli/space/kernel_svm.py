@@ -22,7 +22,11 @@ def rbf_decision_values(
 ) -> np.ndarray:
     """exp(-gamma |x - v|^2) summed over the support vectors v with `coefs` (n_vectors, m),
     plus `intercepts` (m,): the (n_rows, m) decision values."""
-    X = np.ascontiguousarray(X, dtype=np.float64)
+    # |x - v|^2 = |x|^2 + |v|^2 - 2 x.v cancels badly when the norms dwarf the distance (raw
+    # values far from zero, e.g. timestamps): both sides are centred on the vectors' mean first
+    centre = vectors.mean(axis=0)
+    X = np.asarray(X, dtype=np.float64) - centre
+    vectors = vectors - centre
     vector_norms = np.einsum("ij,ij->i", vectors, vectors)
     rows = max(1, BLOCK_ENTRIES // max(len(vectors), 1))
     values = np.empty((len(X), coefs.shape[1]))

@@ -28,7 +28,19 @@ def test_classifier_decision_values_equal_libsvm(rows, n_classes, shape):
     np.testing.assert_allclose(
         blocked.decision_function(X_new), libsvm.decision_function(X_new), rtol=0, atol=1e-10
     )
-    assert (blocked.predict(X_new) == libsvm.predict(X_new)).all()
+
+
+@pytest.mark.parametrize("offset", [1e6, 1.7e9])
+def test_values_far_from_zero_keep_their_precision(rows, offset):
+    """Unscaled columns (the space may leave the SVM's input unscaled): timestamps, say."""
+    X, X_new, rng = rows
+    X, X_new = offset + 1e3 * X, offset + 1e3 * X_new
+    y = (X[:, 0] > offset).astype(int)
+    libsvm = SVC(gamma=1e-6).fit(X, y)
+    blocked = RBFSVC(gamma=1e-6).fit(X, y)
+    np.testing.assert_allclose(
+        blocked.decision_function(X_new), libsvm.decision_function(X_new), rtol=0, atol=1e-8
+    )
 
 
 def test_regressor_predictions_equal_libsvm(rows):
