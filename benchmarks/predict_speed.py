@@ -59,7 +59,8 @@ def one_run(code: Path, model: Path, rows: Path, importtime: bool = False) -> di
         with open(errors, "w") as stderr:
             process = subprocess.Popen(
                 command,
-                env={**os.environ, "PYTHONPATH": str(code)},
+                env={**os.environ, "PYTHONPATH": str(code.resolve())},
+                cwd=folder,  # not the caller's folder: `-m` puts it before PYTHONPATH
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
