@@ -207,9 +207,10 @@ def main() -> None:
     if args.compare:
         first = tuple(args.compare[0].split(":")[0].split(","))
         ours = runs[(runs.variant == first[0]) & (runs.budget == float(first[1]))]
-        table = peer_norms(peers, runs.attrs["bounds"]).loc[sorted(set(ours.dataset))]
+        table = peer_norms(peers, runs.attrs["bounds"])
+        table = table.loc[sorted(set(ours.dataset) & set(table.index))]
         means = table.mean().sort_values(ascending=False)
-        ours_mean = ours.groupby("dataset").norm.mean().mean()
+        ours_mean = ours[ours.dataset.isin(table.index)].groupby("dataset").norm.mean().mean()
         lines += [
             "Peers on the same datasets (their one recorded run), mean normalized: "
             + ", ".join(f"{system} {value:.4f}" for system, value in means.items())
