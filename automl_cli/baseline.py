@@ -23,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
     from automl_cli.evaluate import Evaluator
 
@@ -63,7 +61,7 @@ def fit_baseline(evaluator: Evaluator) -> Baseline:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         evaluator.fit_rows(model, None)  # weighted shares or mean with --weight
-    valid = np.concatenate([split.valid for split in evaluator.splits])
+    valid = evaluator.validation_rows
     predicted = predict_scores(model, evaluator.X.iloc[valid], evaluator.task, evaluator.n_classes)
     score = evaluator.metric.score(evaluator.y[valid], predicted, evaluator.weights_of(valid))
     return Baseline(model, strategy, score, evaluator.metric.loss(score))

@@ -1,11 +1,15 @@
 """The loss of one configuration at one budget (docs/architecture.md, contract 4).
 
 Validation rule, fixed per dataset from its size and the seed:
-- fewer than 1,000 rows: 5-fold cross-validation (stratified for classification); the loss is
-  the metric on the pooled out-of-fold predictions, so every row is scored once;
+- fewer than 1,000 rows: 5-fold cross-validation (stratified for classification), repeated
+  CV_REPEATS times with fresh folds; each repeat's score is the metric on its pooled
+  out-of-fold predictions (every row scored once), and the score is their mean;
 - otherwise one holdout: 20 % of the rows (at most 10,000) are the validation rows.
-Small data gets folds because one small holdout is too noisy to rank configs by; larger data
-gets one split because five fits would cost five times the search time for little gain.
+Small data gets folds because one small holdout is too noisy to rank configs by, and repeats
+because one set of folds is too: a long search on 700 rows found configs that fitted its
+folds' noise and tested worse than a short search's (benchmarks/results/repeated_cv.md).
+Larger data gets one split because five fits would cost five times the search time for
+little gain. A trial's kept predictions (for the ensemble) are its repeats' mean per row.
 
 A budget b is the fraction of a split's training rows that a trial fits on. The training rows
 of each split are put in one seeded order and a trial takes the first ceil(b * n) of them, so
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 CV_BELOW_ROWS = 1_000
 SOUNDNESS_ROWS = 10_000  # rows a refit is checked on (refit_is_sound)
 CV_FOLDS = 5
+CV_REPEATS = 3
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_MAX_ROWS = 10_000
 FULL_BUDGET = 1.0 - 1e-9  # a trial at this budget or more keeps its validation predictions
@@ -57,6 +62,7 @@ class Split:
 
     train: np.ndarray
     valid: np.ndarray
+    repeat: int = 0  # which repetition of the folds it belongs to
 
     def train_rows(self, budget: float) -> np.ndarray:
         n = max(1, min(len(self.train), math.ceil(budget * len(self.train) - 1e-9)))
@@ -113,10 +119,16 @@ def nested_order(y: np.ndarray, stratified: bool, rng: np.random.Generator) -> n
 
 
 def make_splits(
-    y: np.ndarray, task: str, seed: int, groups: np.ndarray | None = None
+    y: np.ndarray,
+    task: str,
+    seed: int,
+    groups: np.ndarray | None = None,
+    repeats: int = CV_REPEATS,
 ) -> list[Split]:
-    """The validation rule of the module docstring; `groups` (codes 0..g-1, one per row) keep
-    each group's rows on one side of every split."""
+    """The validation rule of the module docstring, folds `repeats` times over where the data
+    is small; `groups` (codes 0..g-1, one per row) keep each group's rows on one side of every
+    split (grouped folds are not repeated: dealing whole groups largest first to balance the
+    folds leaves few other ways to deal them)."""
     if groups is not None:
         return grouped_splits(y, task, seed, groups)
     rng = np.random.default_rng(seed)
@@ -124,13 +136,16 @@ def make_splits(
     stratified = task != "regression"
     order = nested_order(y, stratified, rng)  # stratified fold assignment for free
     if n < CV_BELOW_ROWS:
-        fold_of = np.empty(n, dtype=int)
-        fold_of[order] = np.arange(n) % CV_FOLDS
         splits = []
-        for k in range(CV_FOLDS):
-            train = np.flatnonzero(fold_of != k)
-            train = train[nested_order(y[train], stratified, rng)]
-            splits.append(Split(train, np.flatnonzero(fold_of == k)))
+        for repeat in range(repeats):
+            if repeat:
+                order = nested_order(y, stratified, rng)
+            fold_of = np.empty(n, dtype=int)
+            fold_of[order] = np.arange(n) % CV_FOLDS
+            for k in range(CV_FOLDS):
+                train = np.flatnonzero(fold_of != k)
+                train = train[nested_order(y[train], stratified, rng)]
+                splits.append(Split(train, np.flatnonzero(fold_of == k), repeat))
         return splits
     n_valid = min(HOLDOUT_MAX_ROWS, int(round(HOLDOUT_FRACTION * n)))
     is_valid = np.zeros(n, dtype=bool)
@@ -202,16 +217,24 @@ class Evaluator:
         self.splits = make_splits(self.y, self.task, seed, dataset.groups)
 
     @property
+    def repeats(self) -> int:
+        return self.splits[-1].repeat + 1
+
+    @property
     def validation(self) -> str:
         """The validation rule in words, for reports."""
-        if len(self.splits) > 1:
-            return f"{len(self.splits)}-fold cross-validation"
-        return f"holdout of {len(self.splits[0].valid)} rows"
+        folds = len(self.splits) // self.repeats
+        if folds == 1:
+            return f"holdout of {len(self.splits[0].valid)} rows"
+        if self.repeats == 1:
+            return f"{folds}-fold cross-validation"
+        return f"{folds}-fold cross-validation, repeated {self.repeats} times"
 
     @property
     def validation_rows(self) -> np.ndarray:
-        """Every validation row, split after split: the order of a trial's kept predictions."""
-        return np.concatenate([split.valid for split in self.splits])
+        """Every validation row once, split after split of the first repeat: the order of a
+        trial's kept predictions."""
+        return np.concatenate([split.valid for split in self.splits if split.repeat == 0])
 
     @property
     def n_train(self) -> int:
@@ -229,30 +252,35 @@ class Evaluator:
         )
 
     def evaluate(self, job_id: int, config: dict[str, Any], budget: float) -> TrialResult:
-        """Fit on each split's budget rows, score the pooled validation predictions."""
+        """Fit on each split's budget rows; the score is the mean over repeats of the metric on
+        a repeat's pooled validation predictions."""
         started = time.perf_counter()
         fit_seconds = 0.0
+        valid = self.validation_rows
         try:
-            predictions = np.zeros((len(self.y), self.n_classes) if self.n_classes else len(self.y))
-            scored = []
-            for split in self.splits:
-                rows = split.train_rows(budget)
-                model = self.pipeline(config)
-                t0 = time.perf_counter()
-                with warnings.catch_warnings():
+            shape = (len(self.y), self.n_classes) if self.n_classes else len(self.y)
+            summed, scores = np.zeros(shape), []
+            for repeat in range(self.repeats):
+                predictions = np.zeros(shape)
+                for split in (split for split in self.splits if split.repeat == repeat):
+                    model = self.pipeline(config)
+                    t0 = time.perf_counter()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        self.fit_rows(model, split.train_rows(budget))
+                        fit_seconds += time.perf_counter() - t0
+                        predictions[split.valid] = predict_scores(
+                            model, self.X.iloc[split.valid], self.task, self.n_classes
+                        )
+                if not np.all(np.isfinite(predictions[valid])):
+                    raise ValueError("the model predicted NaN or infinite values")
+                with warnings.catch_warnings():  # an overflow is refused below, not printed
                     warnings.simplefilter("ignore")
-                    self.fit_rows(model, rows)
-                    fit_seconds += time.perf_counter() - t0
-                    predictions[split.valid] = predict_scores(
-                        model, self.X.iloc[split.valid], self.task, self.n_classes
+                    scores.append(
+                        self.metric.score(self.y[valid], predictions[valid], self.weights_of(valid))
                     )
-                scored.append(split.valid)
-            valid = np.concatenate(scored)
-            if not np.all(np.isfinite(predictions[valid])):
-                raise ValueError("the model predicted NaN or infinite values")
-            with warnings.catch_warnings():  # an overflow is refused below, not printed
-                warnings.simplefilter("ignore")
-                score = self.metric.score(self.y[valid], predictions[valid], self.weights_of(valid))
+                summed += predictions
+            score = float(np.mean(scores))
             loss = self.metric.loss(score)
             if not math.isfinite(loss):
                 raise ValueError(f"the metric {self.metric.name} is not finite ({score})")
@@ -277,7 +305,7 @@ class Evaluator:
             "ok",
             fit_seconds / len(self.splits),
             time.perf_counter() - started,
-            predictions=self._kept(predictions[valid], budget),
+            predictions=self._kept(summed[valid] / self.repeats, budget),
         )
 
     def _kept(self, predictions: np.ndarray, budget: float) -> np.ndarray | None:

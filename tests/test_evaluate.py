@@ -14,6 +14,7 @@ from automl_cli.data import load_training_data
 from automl_cli.evaluate import (
     CV_BELOW_ROWS,
     CV_FOLDS,
+    CV_REPEATS,
     Evaluator,
     TrialResult,
     make_splits,
@@ -52,16 +53,41 @@ def test_budgets_are_nested_and_scored_on_the_same_validation_rows():
     assert len(split.train) + len(split.valid) == len(y)
 
 
-def test_small_data_is_cross_validated_with_each_row_scored_once():
+def test_small_data_is_cross_validated_with_each_row_scored_once_per_repeat():
     y = imbalanced_labels(CV_BELOW_ROWS - 1)
     splits = make_splits(y, "multiclass", seed=0)
-    assert len(splits) == CV_FOLDS
-    scored = np.concatenate([s.valid for s in splits])
-    assert sorted(scored) == list(range(len(y)))
+    assert len(splits) == CV_FOLDS * CV_REPEATS
+    for repeat in range(CV_REPEATS):
+        scored = np.concatenate([s.valid for s in splits if s.repeat == repeat])
+        assert sorted(scored) == list(range(len(y)))
     for split in splits:
         assert not set(split.train) & set(split.valid)
         # stratified folds: the rare class appears in every fold
         assert 2 in set(y[split.valid])
+    # each repeat deals the rows to fresh folds
+    first_folds = {tuple(sorted(s.valid)) for s in splits if s.repeat == 0}
+    assert not first_folds & {tuple(sorted(s.valid)) for s in splits if s.repeat == 1}
+
+
+def test_a_repeated_score_is_the_mean_of_the_repeats_and_kept_predictions_their_row_mean():
+    dataset = load_training_data(DATASETS / "breast_cancer.csv", "diagnosis", "binary")
+    metric = resolve_metric(None, "binary")
+    evaluator = Evaluator(dataset, metric, seed=0, keep_predictions=True)
+    assert evaluator.validation == f"{CV_FOLDS}-fold cross-validation, repeated {CV_REPEATS} times"
+    assert sorted(evaluator.validation_rows) == list(range(len(dataset.y)))
+    config = portfolio_config(evaluator, "linear")
+    trial = evaluator.evaluate(0, config, 1.0)
+    per_repeat = np.zeros((CV_REPEATS, len(dataset.y), 2))
+    for split in evaluator.splits:
+        model = evaluator.fit_rows(evaluator.pipeline(config), split.train)
+        per_repeat[split.repeat, split.valid] = predict_scores(
+            model, dataset.X.iloc[split.valid], "binary", 2
+        )
+    scores = [metric.score(dataset.y, predicted) for predicted in per_repeat]
+    assert len(set(np.round(scores, 6))) == CV_REPEATS  # the repeats do differ
+    assert trial.score == pytest.approx(np.mean(scores))
+    kept = per_repeat.mean(axis=0)[evaluator.validation_rows]
+    np.testing.assert_allclose(trial.predictions, kept, atol=1e-6)
 
 
 def test_large_data_gets_one_holdout_capped_in_size():

@@ -8,7 +8,7 @@
    unless already run on all rows, are scored at full budget on this task, in that order. This
    fills the config x task loss table that the greedy portfolio of `warmstart.py` is built
    from; without it a config only ever counts on its own task.
-Validation is the search's: 5-fold cross-validation below 1,000 rows, one holdout above.
+Validation is the search's: repeated 5-fold cross-validation below 1,000 rows, one holdout above.
 
 `add_manifest` (`automl meta add --manifest`) runs phase 1 on every dataset of a manifest, then
 phase 2 on every dataset, so early datasets also see the best configs of later ones. It resumes

@@ -153,7 +153,7 @@ def prepare(dataset, metric, device: str, seed: int):
         y=y,
         y_raw=y_raw,
         y_scale=y_scale,
-        splits=make_splits(dataset.y, dataset.task, seed),
+        splits=make_splits(dataset.y, dataset.task, seed, repeats=1),  # a network is costly
         task=dataset.task,
         n_outputs=n_outputs,
         metric=metric,
