@@ -152,7 +152,8 @@ def test_200_classes_of_3_rows_write_the_class_shares(tmp_path):
 def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_path):
     # the issue's case at small scale: many noise columns, few rows, a coin-flip target. Which
     # branch runs depends on the learners' luck; with the libraries of this writing the three
-    # default configs score ROC AUC 0.498, 0.498 and 0.489, and the baseline is written
+    # default configs score ROC AUC 0.515, 0.514 and 0.491 in repeated cross-validation, the
+    # ensemble decision's held-out halves see no better than a coin, and the baseline is written
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.normal(size=(200, 500)).round(3))
     frame.columns = [f"x{i}" for i in range(500)]
@@ -167,13 +168,12 @@ def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_pa
 
     manifest = _manifest(out)
     assert manifest["baseline"] == {"strategy": "class shares", "score": 0.5, "loss": 0.5}
-    best_trial = manifest["leaderboard"][0]["score"]
-    if best_trial > 0.5:
-        assert manifest["algorithm"] != "baseline"
-        assert manifest["validation_score"] == best_trial
-    else:
-        assert manifest["algorithm"] == "baseline" and manifest["validation_score"] == 0.5
+    if manifest["algorithm"] == "baseline":
+        assert manifest["validation_score"] == 0.5
         assert "is not better than predicting the class shares" in " ".join(done.stderr.split())
+    else:  # judged on the rows that did not choose it: an ensemble's held-out halves
+        ensemble = manifest.get("ensemble", {})
+        assert ensemble.get("held_out_loss", manifest["validation_loss"]) < 0.5
 
 
 def test_info_shows_the_baseline_beside_the_model_and_older_files_without_it():
