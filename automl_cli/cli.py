@@ -227,6 +227,9 @@ def predict(
     ] = False,
 ) -> None:
     """Predict every row of DATA with MODEL."""
+    from automl_cli import quick_start
+
+    quick_start.prepare()  # before pandas and scikit-learn are imported
     from automl_cli import api
     from automl_cli.outputs import check_output
 
