@@ -103,3 +103,24 @@ def test_the_fast_losses_equal_the_metrics(name, k):
     proba[:20] = proba[20:40]  # ties, for the rank metrics
     metric = METRICS[name]
     assert loss_of(metric, y, proba) == pytest.approx(metric.loss(metric.score(y, proba)), 1e-12)
+
+
+def test_multiclass_tasks_choose_without_stacking():
+    # three timid classes, as above: a stacker would learn to be sure, but on multiclass tables
+    # it tested behind the ensemble (STACKED_TASKS), so it is not a candidate there
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 450)
+    timid = np.full((450, 3), 0.32) + np.eye(3)[y] * 0.04 + rng.normal(0, 0.002, (450, 3))
+    library = np.stack([timid / timid.sum(axis=1, keepdims=True)] * 2)
+    choice = choose(library, y, METRICS["log_loss"], "multiclass", size=10, seed=0)
+    assert set(choice.held_out) == {"single", "ensemble"}
+    assert choice.kind in ("single", "ensemble") and choice.stacker is None
+    binary = choose(
+        library[:, :, :2] / library[:, :, :2].sum(axis=2, keepdims=True),
+        y % 2,
+        METRICS["log_loss"],
+        "binary",
+        size=10,
+        seed=0,
+    )
+    assert "stacking" in binary.held_out
