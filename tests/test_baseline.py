@@ -109,16 +109,17 @@ def test_the_baseline_model_file_loads_with_the_trusted_types_and_predicts(
         assert set(predictions["prediction"]) == {"a"}
 
 
-def test_200_classes_of_3_rows_write_the_class_shares(tmp_path):
-    # the issue's case: the best model's log loss is worse than the class shares' log(200)
+def test_200_classes_of_5_rows_write_the_class_shares(tmp_path):
+    # the issue's case: the best model's log loss is worse than the class shares' log(200);
+    # 1,000 rows, so a holdout and one fit a trial (under 1,000, 15 fits of 200 classes each)
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.normal(size=(600, 5)), columns=[f"x{i}" for i in range(5)])
-    frame["y"] = [f"c{i % 200:03d}" for i in range(600)]
+    frame = pd.DataFrame(rng.normal(size=(1000, 5)), columns=[f"x{i}" for i in range(5)])
+    frame["y"] = [f"c{i % 200:03d}" for i in range(1000)]
     frame.to_csv(tmp_path / "many.csv", index=False)
     out = tmp_path / "model.automl"
     done = run_cli(
         "fit", tmp_path / "many.csv", "--target", "y", "--out", out,
-        "--max-trials", "3", "--n-jobs", "1", "--no-warm-start",
+        "--max-trials", "1", "--n-jobs", "1", "--no-warm-start",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
 
@@ -162,7 +163,7 @@ def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_pa
     out = tmp_path / "model.automl"
     done = run_cli(
         "fit", tmp_path / "wide.csv", "--target", "y", "--out", out,
-        "--max-trials", "3", "--n-jobs", "1", "--no-warm-start",
+        "--max-trials", "1", "--n-jobs", "1", "--no-warm-start",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
 
