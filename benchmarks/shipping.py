@@ -6,7 +6,7 @@ suite's runs show only the winner's test score. Here, per dataset, one `automl f
 `suite.py` runs it (the peers' test rows held out, 2 jobs); then its trial log and kept
 validation predictions give the library its selection saw, and each candidate is rebuilt
 the way the fit builds it: the best model alone, the greedy ensemble over all validation
-rows, and the stacker over the best STACK_MEMBERS (classification only). Their members are
+rows, and the stacker over the best STACK_MEMBERS (the tasks of STACKED_TASKS). Their members are
 refitted on every training row (`Evaluator.fit_final`, without the fit's time limit) and the
 test rows scored as `automl predict` scores them. "shipped" is the fit's own model file.
 "single_bagged" and "ensemble_bagged" are the same models with each member kept as the bag of

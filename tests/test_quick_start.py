@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 PROBE = """
-import json
+import json, sys
 from automl_cli import quick_start
 quick_start.prepare()
 import scipy._lib._array_api as array_api, scipy._lib._docscrape as docscrape, scipy.stats
@@ -16,8 +16,8 @@ print(json.dumps({
     "r": float(r),
     "doc": scipy.stats.pearsonr.__doc__,
     "parse_skipped": array_api.FunctionDoc is not docscrape.FunctionDoc,
-    "special_first": list(__import__("sys").modules).index("scipy.special")
-        < list(__import__("sys").modules).index("scipy.stats"),
+    "special_first": list(sys.modules).index("scipy.special")
+        < list(sys.modules).index("scipy.stats"),
 }))
 """
 
