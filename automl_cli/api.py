@@ -74,21 +74,27 @@ def fit(
 
 
 def _fit(data, options, started, on_event, on_notice) -> FitResult:
-    """`fit` once its outputs are checked and locked."""
+    """`fit` once its outputs are checked and locked.
+
+    The data is read first, with pandas alone: bad data is refused in a fraction of a second,
+    before the forkserver and this process load the machine-learning stack, which they then
+    load side by side.
+    """
+    from automl_cli.data import load_training_data
+
+    started = time.monotonic() if started is None else started
+    dataset = load_training_data(
+        data, options.target, options.task, weight=options.weight, group=options.group
+    )
     if options.cluster is None:
         forkserver.start_early()
     from automl_cli.baseline import keep_better_than_baseline
-    from automl_cli.data import load_training_data
     from automl_cli.execute import ClusterError
     from automl_cli.explain import explain
     from automl_cli.metrics import resolve_metric
     from automl_cli.model import Model
     from automl_cli.search.session import Search
 
-    started = time.monotonic() if started is None else started
-    dataset = load_training_data(
-        data, options.target, options.task, weight=options.weight, group=options.group
-    )
     metric = resolve_metric(options.metric, dataset.task)
     for notice in dataset.notices:
         on_notice(notice)

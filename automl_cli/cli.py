@@ -178,10 +178,6 @@ def fit(
         if not quiet:
             stderr.print(f"note: {message}")
 
-    if cluster is None:  # before the heavy imports, so that the forkserver's run beside them
-        from automl_cli import forkserver
-
-        forkserver.start_early()
     from automl_cli.report import LiveProgress, leaderboard
 
     with LiveProgress(metric, quiet) as progress:

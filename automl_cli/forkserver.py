@@ -1,8 +1,8 @@
 """The forkserver that local trial processes fork from.
 
 It imports the heavy libraries once, and every worker forks from it in milliseconds. Starting
-it at the very beginning of `automl fit` lets those imports run while the parent reads the CSV
-and builds the search space, instead of after. This module stays light on purpose: importing
+it as soon as `automl fit` has read its data lets those imports run while the parent imports
+its own and builds the search space, instead of after. This module stays light on purpose: importing
 it must not pull in the libraries it preloads.
 """
 

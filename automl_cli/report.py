@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from automl_cli.search.loop import SearchState
+if TYPE_CHECKING:  # the search's modules load scikit-learn; `automl fit` reads its data first
+    from automl_cli.search.loop import SearchState
 
 
 def _fmt(value: Any, digits: int = 4) -> str:

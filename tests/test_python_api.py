@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -73,6 +75,24 @@ def test_bad_values_raise_the_errors_the_cli_reports(datasets):
     with pytest.raises(UsageError, match="unknown optimizer 'annealing'"):
         automl_cli.fit(frame, target="species", optimizer="annealing")
     assert child_processes() <= before
+
+
+def test_bad_data_is_refused_before_the_machine_learning_stack_loads(datasets):
+    """A fresh interpreter (this one has long loaded scikit-learn): a wrong target is found
+    with pandas alone, before scikit-learn loads, and leaves no process behind."""
+    code = (
+        "import sys, psutil, automl_cli\n"
+        "from automl_cli.errors import DataError\n"
+        "try:\n"
+        "    automl_cli.fit(sys.argv[1], target='specie')\n"
+        "except DataError:\n"
+        "    print('sklearn' in sys.modules, len(psutil.Process().children()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(datasets / "iris.csv")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.split() == ["False", "0"], done.stderr
 
 
 def test_a_dataframe_is_typed_as_its_csv_would_be(tmp_path):

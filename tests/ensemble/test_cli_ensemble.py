@@ -14,18 +14,19 @@ from automl_cli.ensemble.store import PredictionFile, predictions_path
 from tests.conftest import DATASETS, run_cli
 
 
-def fit(tmp_path, *extra):
+def fit(tmp_path, trials, *extra):
+    """Six trials give three at the full budget, enough members; the size-0 path needs fewer."""
     out = tmp_path / "model.automl"
     done = run_cli(
         "fit", DATASETS / "breast_cancer.csv", "--target", "diagnosis", "--out", out,
-        "--quiet", "--n-jobs", "2", "--max-trials", "12", "--time-budget", "90", *extra,
+        "--quiet", "--n-jobs", "2", "--max-trials", trials, "--time-budget", "90", *extra,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return out, done.stdout
 
 
 def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
-    model, said = fit(tmp_path)
+    model, said = fit(tmp_path, 6)
     manifest = bundle.read_manifest(model)
     ensemble = manifest["ensemble"]
     assert f"({ensemble['kind']} of {len(ensemble['members'])}, validation" in said
@@ -59,7 +60,7 @@ def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
 
 
 def test_size_0_ships_the_best_single_model_and_keeps_no_predictions(tmp_path):
-    model, said = fit(tmp_path, "--ensemble-size", "0")
+    model, said = fit(tmp_path, 3, "--ensemble-size", "0")
     assert f"({bundle.read_manifest(model)['algorithm']}, validation" in said
     manifest = bundle.read_manifest(model)
     assert manifest["ensemble"] == {"kind": "single", "size": 0, "members": []}

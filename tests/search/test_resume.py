@@ -24,7 +24,7 @@ from tests.execute.test_fit_kills import STOP_AT
 
 # n_jobs 1 and --max-trials: the same seed gives the same trials whatever the timing
 FIT = ("--target", "diagnosis", "--quiet", "--n-jobs", "1", "--time-budget", "120")
-TRIALS = 6
+TRIALS = 5
 
 
 def trials(model: Path) -> list[tuple]:
