@@ -280,12 +280,15 @@ def predict(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Predictions for every row of `data` (contract 2), and notes about the model file and
     the cells read as missing because they do not fit the trained type (with `strict`, such
-    cells are a DataError instead)."""
-    from automl_cli.data import read_csv
+    cells are a DataError instead). The rows are read and their columns checked by the
+    manifest's schema before the model and its libraries load, so bad data is refused fast."""
+    from automl_cli.data import Schema, read_csv
     from automl_cli.model import read
 
+    schema = Schema.from_dict(bundle.read_manifest(model_path)["schema"])
+    frame = read_csv(data, text_columns=schema.formatted_columns)
+    schema.check_columns(frame)
     model, notes = read(model_path)
-    frame = read_csv(data, text_columns=model.schema.formatted_columns)
     predictions, unreadable = model.predictions(frame, strict=strict)
     if unreadable:
         problem = model.schema.describe_unreadable(unreadable)

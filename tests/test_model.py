@@ -1,8 +1,9 @@
 """The model a file holds takes raw rows: Python and `automl predict` give the same numbers.
 
 A real `automl fit` on a small CSV, then the real `automl predict` beside
-`automl_cli.load(path)`; a tampered file and an older format through the real loader; and the
-modules a real `automl predict` of a LightGBM model imports, in a fresh interpreter.
+`automl_cli.load(path)`; a tampered file and an older format through the real loader; and, in
+a fresh interpreter, the modules a real `automl predict` of a LightGBM model imports, and none
+of scikit-learn for rows it refuses.
 """
 
 from __future__ import annotations
@@ -197,6 +198,34 @@ def test_predict_of_a_lightgbm_model_imports_only_what_it_needs(tmp_path):
     )
     with pytest.raises(UsageError, match="classification"):
         model.predict_proba(frame)
+
+
+# `automl predict` in this interpreter: the error it gives, then whether scikit-learn loaded
+PREDICT_AND_SAY_IF_SKLEARN = """
+import sys, typer
+from automl_cli import cli
+from automl_cli.errors import DataError
+try:
+    typer.main.get_command(cli.app).main(sys.argv[1:], standalone_mode=False)
+except DataError as error:
+    print(error)
+print("sklearn" in sys.modules)
+"""
+
+
+def test_rows_without_a_trained_column_are_refused_before_the_model_loads(fitted, tmp_path):
+    path, rows = fitted
+    lacking = tmp_path / "lacking.csv"
+    pd.read_csv(rows, dtype=str).drop(columns="plan").to_csv(lacking, index=False)
+    out = tmp_path / "predictions.csv"
+    done = subprocess.run(
+        [sys.executable, "-c", PREDICT_AND_SAY_IF_SKLEARN, "predict", str(path), str(lacking),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    said, loaded = done.stdout.strip().splitlines()
+    assert "missing feature column(s) 'plan'" in said, done.stderr
+    assert loaded == "False" and not out.exists()
 
 
 def test_small_batches_are_predicted_on_one_thread():

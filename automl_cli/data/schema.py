@@ -148,14 +148,7 @@ class Schema:
         for numbers that differ only past the 7th significant digit (tree learners bin them
         or cast them to float32 anyway).
         """
-        absent = [column.name for column in self.columns if column.name not in frame.columns]
-        if absent:
-            listed = ", ".join(repr(name) for name in absent[:10])
-            more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
-            raise DataError(
-                f"missing feature column(s) {listed}{more} that the model was trained on; "
-                "add them to the CSV (empty values are allowed)"
-            )
+        self.check_columns(frame)
         parts: dict[str, pd.Series] = {}
         unreadable: dict[str, int] = {}
         for column in self.columns:
@@ -166,6 +159,17 @@ class Schema:
         if not parts:
             return pd.DataFrame(index=pd.RangeIndex(len(frame))), unreadable
         return pd.DataFrame(parts, index=pd.RangeIndex(len(frame))), unreadable
+
+    def check_columns(self, frame: pd.DataFrame) -> None:
+        """DataError naming the feature columns that `frame` lacks, if any."""
+        absent = [column.name for column in self.columns if column.name not in frame.columns]
+        if absent:
+            listed = ", ".join(repr(name) for name in absent[:10])
+            more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
+            raise DataError(
+                f"missing feature column(s) {listed}{more} that the model was trained on; "
+                "add them to the CSV (empty values are allowed)"
+            )
 
     def describe_unreadable(self, unreadable: dict[str, int]) -> str:
         """The columns of `read`'s counts in words, e.g. "2 columns hold values that cannot
