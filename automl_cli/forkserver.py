@@ -2,8 +2,8 @@
 
 It imports the heavy libraries once, and every worker forks from it in milliseconds. Starting
 it as soon as `automl fit` has read its data lets those imports run while the parent imports
-its own and builds the search space, instead of after. This module stays light on purpose: importing
-it must not pull in the libraries it preloads.
+its own and builds the search space, instead of after. This module stays light on purpose:
+importing it must not pull in the libraries it preloads.
 """
 
 from __future__ import annotations
