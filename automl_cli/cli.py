@@ -107,8 +107,7 @@ def fit(
         int,
         typer.Option(
             help="Rounds of ensemble selection over the search's models; 0 ships the best "
-            "single model. An ensemble ships only where it scores better on validation rows "
-            "its selection did not see."
+            "single model."
         ),
     ] = DEFAULT_ENSEMBLE_SIZE,
     resume: Annotated[

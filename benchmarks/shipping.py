@@ -1,25 +1,25 @@
-"""Same search, three ways to ship: the test score of the best single model, of the Caruana
-ensemble and of stacking, each built from one `automl fit`'s own trials.
+"""Same search, several ways to ship: the test score of the best single model and of the
+Caruana ensemble, each built from one `automl fit`'s own trials, refitted or bagged.
 
-A fit's decision ships one of the three (automl_cli/ensemble/selection.py), so the public
-suite's runs show only the winner's test score. Here, per dataset, one `automl fit` runs as
-`suite.py` runs it (the peers' test rows held out, 2 jobs); then its trial log and kept
-validation predictions give the library its selection saw, and each candidate is rebuilt
-the way the fit builds it: the best model alone, the greedy ensemble over all validation
-rows, and the stacker over the best STACK_MEMBERS (the tasks of STACKED_TASKS). Their members are
-refitted on every training row (`Evaluator.fit_final`, without the fit's time limit) and the
-test rows scored as `automl predict` scores them. "shipped" is the fit's own model file.
-"single_bagged" and "ensemble_bagged" are the same models with each member kept as the bag of
-its fold models instead (fitted on each fold's training rows of the first repeat and averaged,
-as Ensemble members of equal weight); on a holdout split the bag is the one model fitted on
-the training 80 %.
+Per dataset, one `automl fit` runs as `suite.py` runs it (the peers' test rows held out, 2
+jobs); then its trial log and kept validation predictions give the library its selection saw,
+and each candidate is rebuilt the way the fit builds it: the best model alone and the greedy
+ensemble over all validation rows. Their members are refitted on every training row
+(`Evaluator.fit_final`, without the fit's time limit) and the test rows scored as `automl
+predict` scores them. "shipped" is the fit's own model file. "single_bagged" and
+"ensemble_bagged" are the same models with each member kept as the bag of its fold models
+instead (fitted on each fold's training rows of the first repeat and averaged, as Ensemble
+members of equal weight); on a holdout split the bag is the one model fitted on the training
+80 %. (Until the fit shipped its ensemble always, this also rebuilt stacking and the fit
+decided between the three: `results/suite_shipping.md`, `suite_bagging.md`,
+`suite_binary_stacking.md`; `suite_always_ensemble.md` says why that ended.)
 
     python benchmarks/shipping.py --budget 60 --seed 0 \
         --datasets credit_approval titanic vehicle --out-dir benchmarks/results/suite_runs
 
-Prints one JSON line per dataset (each candidate's test score, what shipped, the decision's
-held-out losses), and appends to OUT_DIR/shipping_KIND_seedS.jsonl one line per dataset in
-`suite.py`'s format, for `suite_summary.py` (KIND: shipped, single, ensemble, stacking).
+Prints one JSON line per dataset (each candidate's test score, what shipped, the held-out
+losses of the single model and the ensemble), and appends to OUT_DIR/shipping_KIND_seedS.jsonl
+one line per dataset in `suite.py`'s format, for `suite_summary.py` (KIND: one of KINDS).
 """
 
 from __future__ import annotations
@@ -38,23 +38,18 @@ from suite import SHARED, lightgbm_default, test_score
 from automl_cli.bundle import read_manifest
 from automl_cli.data import load_training_data, read_csv
 from automl_cli.ensemble.estimator import Ensemble
-from automl_cli.ensemble.selection import (
-    LIBRARY_SIZE,
-    STACK_MEMBERS,
-    STACKED_TASKS,
-    fit_stacker,
-    greedy_selection,
-)
+from automl_cli.ensemble.selection import LIBRARY_SIZE, greedy_selection
 from automl_cli.ensemble.store import PredictionFile
 from automl_cli.evaluate import FULL_BUDGET, Evaluator
 from automl_cli.metrics import resolve_metric
 from automl_cli.model import Model, load
 
-KINDS = ("shipped", "single", "ensemble", "stacking", "single_bagged", "ensemble_bagged")
+KINDS = ("shipped", "single", "ensemble", "single_bagged", "ensemble_bagged")
 
 
 def candidates(folder: Path, target: str, seed: int) -> dict[str, Model]:
-    """The single model, the ensemble and stacking of the fit whose files are in `folder`."""
+    """The single model and the ensemble, refitted and bagged, of the fit whose files are in
+    `folder`."""
     manifest = read_manifest(folder / "m.automl")
     dataset = load_training_data(folder / "train.csv", target, manifest["task"])
     metric = resolve_metric(manifest["metric"], dataset.task)
@@ -95,13 +90,6 @@ def candidates(folder: Path, target: str, seed: int) -> dict[str, Model]:
         Ensemble([member(k) for k in used], counts[used].tolist(), dataset.task, n_classes)
     )
     built["ensemble_bagged"] = bagged(used.tolist(), counts[used].tolist())
-    if dataset.task in STACKED_TASKS and len(library) >= 2:
-        size = min(STACK_MEMBERS, len(library))
-        stacker = fit_stacker(library, y)
-        members = [member(k) for k in range(size)]
-        built["stacking"] = wrap(
-            Ensemble(members, [1.0] * size, dataset.task, n_classes, stacker=stacker)
-        )
     return built
 
 

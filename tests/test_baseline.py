@@ -154,7 +154,7 @@ def test_a_wide_noise_table_never_returns_a_model_worse_than_the_baseline(tmp_pa
     # the issue's case at small scale: many noise columns, few rows, a coin-flip target. Which
     # branch runs depends on the learners' luck; with the libraries of this writing the three
     # default configs score ROC AUC 0.515, 0.514 and 0.491 in repeated cross-validation, the
-    # ensemble decision's held-out halves see no better than a coin, and the baseline is written
+    # ensemble's held-out halves see no better than a coin, and the baseline is written
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.normal(size=(200, 500)).round(3))
     frame.columns = [f"x{i}" for i in range(500)]

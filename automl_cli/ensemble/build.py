@@ -1,13 +1,11 @@
-"""The ensemble of a finished search: choose it, refit its members within the time budget,
+"""The ensemble of a finished search: select it, refit its members within the time budget,
 and record it for the manifest.
 
 The members are refitted on every row (Evaluator.fit_final), heaviest first, each only when
 its estimated refit still fits before the refit deadline (the search stopped early enough for
 ENSEMBLE_PLANNED_MEMBERS of them, search/budget.py); a member that does not fit in the time
 left, fails, or fits its own rows far worse than it promised (Evaluator.refit_is_sound) is
-dropped and the weights of the others are renormalized. Stacking needs every member it was
-fitted on, so it is refitted only when all its members' refits fit in the time left, and
-falls back to the best single model when one is dropped. The rule is to refit, not to keep
+dropped and the weights of the others are renormalized. The rule is to refit, not to keep
 each member's fold models as a bag: on the public suite at 60 s (three seeds) the bagged
 ensemble tested behind the refitted one in 23 of 30 runs, small tables included, and a bag
 costs k times the model file and the prediction time (benchmarks/results/suite_bagging.md).
@@ -52,8 +50,8 @@ def fit_ensemble(
     n_threads: int,
     on_notice: Callable[[str], None],
 ) -> FittedEnsemble:
-    """Choose between the best single model, an ensemble and stacking of the full-budget
-    trials in `ranked` (best first), and refit the ensemble's members by `refit_end`."""
+    """The ensemble of the full-budget trials in `ranked` (best first), its members refitted
+    by `refit_end`."""
     candidates = [t for t in ranked if t.budget >= FULL_BUDGET][:LIBRARY_SIZE]
     kept = predictions(candidates)
     library_trials = [t for t in candidates if t.job_id in kept]
@@ -62,42 +60,30 @@ def fit_ensemble(
     library = np.stack([kept[t.job_id] for t in library_trials]).astype(float)
     y = evaluator.y[evaluator.validation_rows]
     row_weights = evaluator.weights_of(evaluator.validation_rows)
-    with threadpool_limits(1):  # beside busy workers, BLAS threads made stacking 100x slower
+    with threadpool_limits(1):  # selection on one BLAS thread: the workers have the cores
         choice = choose(
             library, y, evaluator.metric, evaluator.task, size, evaluator.seed, row_weights
         )
     record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
     record["single_validation_score"] = library_trials[0].score
-    if choice.kind == "single" or np.count_nonzero(choice.weights) == 1:
+    if choice.kind == "single":
         return FittedEnsemble(None, record | {"kind": "single", "members": []})
-    members = []
-    if choice.kind == "ensemble" or _all_fit(evaluator, library_trials, choice, refit_end):
-        members = refit_members(
-            executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
-        )
-    if not members or (
-        choice.kind == "stacking" and len(members) < np.count_nonzero(choice.weights)
-    ):
+    members = refit_members(
+        executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
+    )
+    if not members:
         on_notice(
-            f"the {choice.kind}'s members could not be refitted in time; "
+            "the ensemble's members could not be refitted in time; "
             "the best single model ships instead"
         )
         return FittedEnsemble(None, record | {"kind": "single", "members": []})
-    if choice.stacker is not None:  # its inputs come in library order
-        members.sort(key=lambda member: member[0])
     weights = np.zeros(len(library_trials))
     for index, _, weight in members:
         weights[index] = weight
     weights /= weights.sum()
-    loss = choice.loss
-    if choice.kind == "ensemble":
-        loss = loss_of(evaluator.metric, y, np.tensordot(weights, library, axes=1), row_weights)
+    loss = loss_of(evaluator.metric, y, np.tensordot(weights, library, axes=1), row_weights)
     model = Ensemble(
-        [m for _, m, _ in members],
-        [w for _, _, w in members],
-        evaluator.task,
-        evaluator.n_classes,
-        stacker=choice.stacker,
+        [m for _, m, _ in members], [w for _, _, w in members], evaluator.task, evaluator.n_classes
     )
     record |= {
         "members": [
@@ -111,7 +97,7 @@ def fit_ensemble(
         ],
         "validation_score": evaluator.metric.score_of_loss(loss),
         "validation_loss": loss,
-        "held_out_loss": choice.held_out[choice.kind],
+        "held_out_loss": choice.held_out["ensemble"],
     }
     return FittedEnsemble(model, record)
 
@@ -153,15 +139,3 @@ def refit_members(
             continue
         fitted.append((int(index), model, float(choice.weights[index])))
     return fitted
-
-
-def _all_fit(
-    evaluator: Evaluator, trials: list[TrialResult], choice: Choice, refit_end: float
-) -> bool:
-    """Whether every member's refit fits in the time left: stacking needs them all, so when
-    they do not, no time is spent on any and the best single model gets it instead."""
-    from automl_cli.search.budget import REFIT_SAFETY
-
-    members = [t for t, weight in zip(trials, choice.weights, strict=True) if weight > 0]
-    needed = sum(evaluator.refit_estimate(t) for t in members) * REFIT_SAFETY
-    return needed <= refit_end - time.monotonic()

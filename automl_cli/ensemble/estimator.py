@@ -1,8 +1,9 @@
 """The fitted ensemble a model file holds: a plain estimator over the typed X, like a pipeline.
 
-Weighted mean of its members' class probabilities (or predictions), or, for classification
-with a stacker, the stacker's output on the members' log probabilities. It has what
-`evaluate.predict_scores` needs: `predict`, `predict_proba` and `classes_`.
+Weighted mean of its members' class probabilities (or predictions). It has what
+`evaluate.predict_scores` needs: `predict`, `predict_proba` and `classes_`. A stacker (the
+stacker's output on the members' log probabilities) is no longer built (ensemble/selection.py
+says why), but model files written while it was still a candidate hold one, and still predict.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 `explain` gives the manifest's `explanations` record (docs/architecture.md, contracts 5 and 8):
 the data's meta-features, the permutation importance of the final model, and the comparison of
 predictions with the truth on validation rows. Those predictions are out of sample where the
-search kept them: the shipped trial's, or the ensemble's combination of its members' (a stacker
-was fitted on those). Where it did not (the baseline, a best trial below the full budget), the
-shipped model predicts the validation rows itself, which it saw in its refit, and the record
-says so. Everything runs before `deadline`; what does not fit is skipped and the record says why.
+search kept them: the shipped trial's, or the ensemble's weighted mean of its members'. Where
+it did not (the baseline, a best trial below the full budget), the shipped model predicts the
+validation rows itself, which it saw in its refit, and the record says so. Everything runs
+before `deadline`; what does not fit is skipped and the record says why.
 """
 
 from __future__ import annotations
@@ -95,21 +95,10 @@ def _validation_predictions(evaluator, estimator, manifest, shipped, trials, sto
 
 
 def _combined(ensemble: Any, members: list[np.ndarray]) -> tuple[np.ndarray, str]:
-    """The ensemble's combination of its members' out-of-sample predictions (members in its
-    own order): by weights, or through its stacker, which was fitted on them."""
-    from automl_cli.ensemble.estimator import stack_features
-
-    stacker = getattr(ensemble, "stacker", None)
-    if stacker is None:
-        mean = np.tensordot(ensemble.weights, np.stack(members), axes=1)
-        return mean, f"out of sample: the weighted mean of the {len(members)} members' predictions"
-    proba = np.zeros_like(members[0])
-    proba[:, np.asarray(stacker.classes_, dtype=int)] = stacker.predict_proba(
-        stack_features(members)
-    )
-    return proba, (
-        f"of the {len(members)} members out of sample, combined by the stacker (fitted on them)"
-    )
+    """The ensemble's weighted mean of its members' out-of-sample predictions (members in its
+    own order)."""
+    mean = np.tensordot(ensemble.weights, np.stack(members), axes=1)
+    return mean, f"out of sample: the weighted mean of the {len(members)} members' predictions"
 
 
 def _meta_features(

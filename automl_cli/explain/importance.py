@@ -4,7 +4,7 @@ A feature's importance is how much the validation loss grows when its column is 
 (the mean over a few seeded shuffles). scikit-learn's `permutation_importance` has no clock and
 predicts once per feature and shuffle; here the shuffled copies of several features are
 predicted in one call of up to BATCH_ROWS rows, which saves the per-call cost of a pipeline
-(on a 5-member stacking ensemble, most of the cost). Each call takes as many shuffles as the
+(on a 5-member ensemble, most of the cost). Each call takes as many shuffles as the
 measured cost per row says fit before the deadline (a pessimistic guess while small calls are
 dominated by their fixed cost, so the calls grow as the guess improves); when not even one
 shuffle of every feature fits, the record says importance was skipped, and why.

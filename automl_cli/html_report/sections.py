@@ -24,7 +24,7 @@ from automl_cli.html_report.markup import (
     table,
 )
 from automl_cli.html_report.sources import ReportSources
-from automl_cli.report import config_summary
+from automl_cli.report import SINGLE_WHY, config_summary
 
 
 def cards(sources: ReportSources) -> str:
@@ -230,8 +230,8 @@ def ensemble_section(sources: ReportSources) -> str:
     m = sources.manifest
     ensemble = m.get("ensemble")
     lead = (
-        "What ships: an ensemble of the search's models where it scored better on validation "
-        "rows its selection did not see, else the best single model."
+        "What ships: the ensemble of the search's models that scores best on the validation "
+        "rows, the best single model alone where no mix beats it."
     )
     if ensemble is None:
         return section(
@@ -241,11 +241,11 @@ def ensemble_section(sources: ReportSources) -> str:
     held_out = ensemble.get("held_out_losses") or {}
     body = ""
     if held_out:
-        body += "<h3>Held-out loss of each choice</h3>" + table(
-            ["choice", f"loss ({m['metric']})"], [[k, v] for k, v in held_out.items()], {1}
+        body += "<h3>Loss on validation rows the selection did not see</h3>" + table(
+            ["model", f"loss ({m['metric']})"], [[k, v] for k, v in held_out.items()], {1}
         )
     if not members:
-        why = "--ensemble-size 0" if ensemble.get("size") == 0 else "it scored best on unseen rows"
+        why = "--ensemble-size 0" if ensemble.get("size") == 0 else SINGLE_WHY
         return section(
             "ensemble",
             "Ensemble",

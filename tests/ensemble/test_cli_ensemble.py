@@ -30,7 +30,7 @@ def test_an_ensemble_is_written_predicts_and_info_lists_its_members(tmp_path):
     manifest = bundle.read_manifest(model)
     ensemble = manifest["ensemble"]
     assert f"({ensemble['kind']} of {len(ensemble['members'])}, validation" in said
-    assert ensemble["kind"] in ("ensemble", "stacking") and len(ensemble["members"]) >= 2
+    assert ensemble["kind"] == "ensemble" and len(ensemble["members"]) >= 2
     assert sum(m["weight"] for m in ensemble["members"]) == pytest.approx(1.0, abs=1e-3)
     assert ensemble["single_validation_score"] == manifest["validation_score"]
     assert isinstance(bundle.load(model).model.estimator, Ensemble)
