@@ -67,7 +67,7 @@ def fit_ensemble(
     record = {"kind": choice.kind, "size": size, "held_out_losses": choice.held_out}
     record["single_validation_score"] = library_trials[0].score
     if choice.kind == "single":
-        return FittedEnsemble(None, record | {"kind": "single", "members": []})
+        return FittedEnsemble(None, record | {"members": []})
     members = refit_members(
         executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
     )

@@ -122,10 +122,14 @@ def greedy_selection(
 class Choice:
     """What ships, as weights over the library (one-hot for a single model), and its losses."""
 
-    kind: str  # "ensemble", or "single" where the selection kept one model
     weights: np.ndarray
     loss: float  # on every validation row (the selection's own rows)
     held_out: dict[str, float] = field(default_factory=dict)  # mean loss on unseen halves
+
+    @property
+    def kind(self) -> str:
+        """What ships: "ensemble", or "single" where the selection kept one model."""
+        return "ensemble" if np.count_nonzero(self.weights) > 1 else "single"
 
 
 def choose(
@@ -159,5 +163,4 @@ def choose(
         held_out["ensemble"] += loss(y_held, mix, score_rows) / 2
     counts = greedy_selection(library, y, metric, size, weights=weights)
     shares = counts / counts.sum()
-    kind = "ensemble" if np.count_nonzero(counts) > 1 else "single"
-    return Choice(kind, shares, loss(y, np.tensordot(shares, library, 1)), held_out)
+    return Choice(shares, loss(y, np.tensordot(shares, library, 1)), held_out)
