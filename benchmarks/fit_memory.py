@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--target", default="income")
     parser.add_argument("--rows", type=int, default=40_000)
     parser.add_argument("--time-budget", type=int, default=60)
+    parser.add_argument("--n-jobs", type=int, help="passed to automl fit (default: its own)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--out", type=Path, help="append the runs as JSON lines here")
     args = parser.parse_args()
@@ -84,6 +85,8 @@ def main() -> None:
                 sys.executable, "-m", "automl_cli", "fit", str(data), "--target", args.target,
                 "--time-budget", str(args.time_budget), "--quiet", "--out", str(model),
             ]  # fmt: skip
+            if args.n_jobs is not None:
+                command += ["--n-jobs", str(args.n_jobs)]
             peak = measure(command, environment, folder)
             log = model.with_name(model.name + ".trials.jsonl")
             trials = len(log.read_text().splitlines()) if log.exists() else 0
