@@ -124,6 +124,7 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
                 )
             else:
                 model, best, refit_rows = ensemble.model, ranked[0], 1.0
+        executor.close()  # the rest runs here: the workers' memory goes before it grows
         with interrupts.caught() as writing:  # the model and its log are written whole
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             manifest["ensemble"] = ensemble.record

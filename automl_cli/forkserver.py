@@ -18,6 +18,7 @@ from multiprocessing.context import BaseContext
 SPIN_COUNT = 1000  # busy-waits of an idle OpenMP thread before it sleeps (worker_environment)
 PRELOAD = [
     "automl_cli.forkserver_signals",
+    "automl_cli.forkserver_arrowless",
     "automl_cli.evaluate",
     "automl_cli.space",
     "sklearn.ensemble",

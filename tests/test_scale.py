@@ -148,9 +148,11 @@ def test_one_large_trial_at_a_time_on_a_large_table_only():
 
 
 def test_the_searching_process_reads_the_data_from_the_workers_map(tmp_path):
-    """Once the pool exists the parent's evaluator holds the mapped copy, not its own, and
-    scores and refits from it exactly as from the copy it had."""
+    """Once the pool exists the parent's evaluator holds the mapped copy, not its own (the
+    same values, its strings stored by Python), and scores and refits from it exactly as from
+    the copy it had."""
     from automl_cli.execute import ProcessExecutor
+    from automl_cli.execute.shared import python_strings
     from automl_cli.space import space_for
     from automl_cli.space.adapt import adapt_config
 
@@ -162,7 +164,7 @@ def test_the_searching_process_reads_the_data_from_the_workers_map(tmp_path):
     with ProcessExecutor(own, 1) as pool:
         assert own.X is not dataset.X
         assert _mapped(own.X["age"].to_numpy())
-        pd.testing.assert_frame_equal(own.X, dataset.X)
+        pd.testing.assert_frame_equal(own.X, python_strings(dataset.X))
         assert own.evaluate(1, config, 1.0).loss == before
         refitted = pool.refit(config, time_limit=60)
         assert own.refit_is_sound(refitted, before)

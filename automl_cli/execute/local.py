@@ -317,14 +317,15 @@ class ProcessExecutor:
         return payload
 
     def close(self) -> None:
-        """Stop the workers, then remove the shared data they mapped."""
+        """Stop the workers, then remove the shared data they mapped; again, it does nothing."""
+        workers, self._workers = self._workers, []
         try:
-            for worker in self._workers:
+            for worker in workers:
                 if worker.job is None:
                     with contextlib.suppress(OSError):
                         worker.conn.send(None)
             deadline = time.monotonic() + 2.0
-            for worker in self._workers:
+            for worker in workers:
                 worker.process.join(max(0.0, deadline - time.monotonic()))
                 _kill(worker)
         finally:

@@ -7,6 +7,8 @@ the page cache, so n workers cost one copy of the data, not n, and a replacement
 without the data being pickled and sent again. Float and category-code blocks are mapped;
 text (object) columns, only on small tables (`data/size.py`), are read into each worker.
 The process that runs the search reads from the same map, so that it holds no copy either.
+Column names, category levels and text are written as Python strings, not pyarrow's: the
+workers do not load pyarrow (`forkserver_arrowless.py`), and could not unpickle them.
 The folder is removed when the pool closes, whether the search succeeded or not; the folder
 of a run that was killed outright (SIGKILL) is removed by the next run on the machine, which
 finds it by the dead process id in its name.
@@ -14,11 +16,15 @@ finds it by the dead process id in its name.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from automl_cli.evaluate import Evaluator
 from automl_cli.heap import release_freed_memory
@@ -48,7 +54,7 @@ class SharedFolder:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         try:
             path = self.folder / "evaluator.joblib"
-            joblib.dump(evaluator, path)
+            joblib.dump(_with_python_strings(evaluator), path)
             release_freed_memory()  # what pickling the arrays took
         except BaseException:
             self.close()
@@ -57,6 +63,34 @@ class SharedFolder:
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _with_python_strings(evaluator: Evaluator) -> Evaluator:
+    """A shallow copy of the evaluator whose data holds no pyarrow strings."""
+    if not isinstance(evaluator, Evaluator):  # a test's scripted evaluator: sent as it is
+        return evaluator
+    light = copy.copy(evaluator)
+    light.X = python_strings(evaluator.X)
+    return light
+
+
+def python_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its column names, category levels and text columns stored as Python
+    strings; the values, their order and the number columns (not copied) stay as they are."""
+    as_python = pd.StringDtype("python", na_value=np.nan)
+
+    def python(index: pd.Index) -> pd.Index:
+        return index.astype(as_python) if pd.api.types.is_string_dtype(index.dtype) else index
+
+    out = frame.copy(deep=False)
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            levels = pd.CategoricalDtype(python(column.cat.categories), column.cat.ordered)
+            out[name] = pd.Categorical.from_codes(column.cat.codes, dtype=levels)
+        elif pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+            out[name] = column.astype(as_python)
+    out.columns = python(frame.columns)
+    return out
 
 
 def _remove_orphans() -> None:

@@ -119,6 +119,17 @@ def test_workers_read_one_shared_copy_removed_after_the_pool(pool):
     assert not folder.exists()
 
 
+def test_a_closed_pool_closes_again_without_touching_anything():
+    """`automl fit` closes the pool once the refits are done, and again as the search ends."""
+    executor = ProcessExecutor(ScriptedEvaluator(), 1)
+    processes = [worker.process for worker in executor._workers]
+    executor.close()
+    assert not any(alive(process.pid) for process in processes)
+    assert not executor._shared.folder.exists()
+    executor.close()
+    assert executor.free == 0
+
+
 def test_trial_that_aborts_its_process_is_a_failed_trial(pool):
     results = run_all(pool, [Job(20, config("abort"), 1.0), Job(21, config("ok"), 1.0)])
     assert results[20].status == "crashed"
