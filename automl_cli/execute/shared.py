@@ -23,7 +23,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from automl_cli.evaluate import Evaluator
@@ -75,21 +74,23 @@ def _with_python_strings(evaluator: Evaluator) -> Evaluator:
 
 
 def python_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with its column names, category levels and text columns stored as Python
-    strings; the values, their order and the number columns (not copied) stay as they are."""
-    as_python = pd.StringDtype("python", na_value=np.nan)
+    """`frame` with its column names, category levels and text columns that pyarrow stores
+    stored by Python instead; the values, their order and the other columns (not copied) stay
+    as they are. pandas before 3 stores none of them in pyarrow unless asked to."""
 
-    def python(index: pd.Index) -> pd.Index:
-        return index.astype(as_python) if pd.api.types.is_string_dtype(index.dtype) else index
+    def by_python(values: pd.Index | pd.Series) -> pd.Index | pd.Series:
+        if not str(getattr(values.dtype, "storage", "")).startswith("pyarrow"):
+            return values
+        return values.astype(pd.StringDtype("python", na_value=values.dtype.na_value))
 
     out = frame.copy(deep=False)
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
-            levels = pd.CategoricalDtype(python(column.cat.categories), column.cat.ordered)
+            levels = pd.CategoricalDtype(by_python(column.cat.categories), column.cat.ordered)
             out[name] = pd.Categorical.from_codes(column.cat.codes, dtype=levels)
-        elif pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-            out[name] = column.astype(as_python)
-    out.columns = python(frame.columns)
+        elif (stored := by_python(column)) is not column:
+            out[name] = stored
+    out.columns = by_python(frame.columns)
     return out
 
 
