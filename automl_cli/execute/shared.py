@@ -86,8 +86,10 @@ def python_strings(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
-            levels = pd.CategoricalDtype(by_python(column.cat.categories), column.cat.ordered)
-            out[name] = pd.Categorical.from_codes(column.cat.codes, dtype=levels)
+            levels = column.cat.categories
+            if (stored_levels := by_python(levels)) is not levels:
+                dtype = pd.CategoricalDtype(stored_levels, column.cat.ordered)
+                out[name] = pd.Categorical.from_codes(column.cat.codes, dtype=dtype)
         elif (stored := by_python(column)) is not column:
             out[name] = stored
     out.columns = by_python(frame.columns)

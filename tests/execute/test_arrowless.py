@@ -42,9 +42,7 @@ def test_shared_data_holds_the_same_values_without_pyarrow():
         assert list(loaded["plan"].cat.categories) == list(X["plan"].cat.categories)
         np.testing.assert_array_equal(loaded["plan"].cat.codes, X["plan"].cat.codes)
         for name in X.columns:
-            pd.testing.assert_series_equal(
-                loaded[name].astype(object), X[name].astype(object), check_index=True
-            )
+            pd.testing.assert_series_equal(loaded[name].astype(object), X[name].astype(object))
     finally:
         shared.close()
 
