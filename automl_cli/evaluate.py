@@ -42,7 +42,7 @@ import numpy as np
 from automl_cli.errors import DataError
 from automl_cli.metrics import Metric
 from automl_cli.model import predict_scores
-from automl_cli.space import algorithm_of, build_pipeline
+from automl_cli.space import algorithm_of, build_pipeline, trial_parts
 
 if TYPE_CHECKING:
     from automl_cli.data import Dataset
@@ -263,15 +263,10 @@ class Evaluator:
             for repeat in range(self.repeats):
                 predictions = np.zeros(shape)
                 for split in (split for split in self.splits if split.repeat == repeat):
-                    model = self.pipeline(config)
-                    t0 = time.perf_counter()
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        self.fit_rows(model, split.train_rows(budget))
-                        fit_seconds += time.perf_counter() - t0
-                        predictions[split.valid] = predict_scores(
-                            model, self.X.iloc[split.valid], self.task, self.n_classes
-                        )
+                    predictions[split.valid], seconds = self._fit_and_predict(
+                        config, split.train_rows(budget), split.valid
+                    )
+                    fit_seconds += seconds
                 if not np.all(np.isfinite(predictions[valid])):
                     raise ValueError("the model predicted NaN or infinite values")
                 with warnings.catch_warnings():  # an overflow is refused below, not printed
@@ -307,6 +302,34 @@ class Evaluator:
             time.perf_counter() - started,
             predictions=self._kept(summed[valid] / self.repeats, budget),
         )
+
+    def _fit_and_predict(
+        self, config: dict[str, Any], rows: np.ndarray, valid: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """The predictions for the `valid` rows of `config` fitted on `rows`, and the seconds
+        the fitting took. A large forest is fitted in parts (`trial_parts`) on rows prepared
+        once, each part predicting and freed before the next is fitted; the mean of the parts'
+        predictions is the whole forest's."""
+        model = self.pipeline(config)
+        parts = trial_parts(config, len(rows), self.seed)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if len(parts) == 1:
+                self.fit_rows(model, rows)
+                seconds = time.perf_counter() - started
+                return predict_scores(model, self.X.iloc[valid], self.task, self.n_classes), seconds
+            prepare, learner = model[:-1], model[-1]
+            X_train = prepare.fit_transform(self.X.iloc[rows], self.y[rows])
+            X_valid = prepare.transform(self.X.iloc[valid])
+            seconds, summed = time.perf_counter() - started, 0.0
+            for part in parts:
+                started = time.perf_counter()
+                learner.set_params(**part)  # a refit drops the previous part's trees first
+                learner.fit(X_train, self.y[rows], sample_weight=self.weights_of(rows))
+                seconds += time.perf_counter() - started
+                summed = summed + predict_scores(learner, X_valid, self.task, self.n_classes)
+        return np.asarray(summed) / len(parts), seconds
 
     def _kept(self, predictions: np.ndarray, budget: float) -> np.ndarray | None:
         if self.keep_predictions and budget >= FULL_BUDGET:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from automl_cli.api import _refit_best
@@ -25,7 +29,8 @@ from automl_cli.execute.inprocess import InProcessExecutor
 from automl_cli.metrics import resolve_metric
 from automl_cli.model import PROBABILITY_FLOOR
 from automl_cli.search.budget import QUICK_REFIT_SECONDS
-from automl_cli.space import build_space, default_configs
+from automl_cli.space import build_space, default_configs, trial_parts
+from automl_cli.space.learners import FOREST_PARTS, FOREST_PARTS_FROM_ROWS, FOREST_TREES
 
 
 def imbalanced_labels(n: int, seed: int = 0) -> np.ndarray:
@@ -114,6 +119,89 @@ def portfolio_config(evaluator: Evaluator, algorithm: str, **values) -> dict:
     space = build_space(evaluator.task, n_rows, n_features, len(evaluator.categorical))
     config = next(c for c in default_configs(space) if c["algorithm"] == algorithm)
     return {**config, **{k.replace("__", ":"): v for k, v in values.items()}}
+
+
+def noisy_csv(folder: Path, rows: int, task: str) -> Path:
+    """A table of numbers whose target is a noisy function of them (labels for "binary")."""
+    rng = np.random.default_rng(0)
+    frame = {f"x{j}": rng.normal(size=rows).round(4) for j in range(6)}
+    signal = frame["x0"] - frame["x1"] * frame["x2"] + rng.logistic(size=rows)
+    frame["y"] = np.where(signal > 0, "yes", "no") if task == "binary" else signal.round(4)
+    csv = folder / f"noisy_{task}_{rows}.csv"
+    pd.DataFrame(frame).to_csv(csv, index=False)
+    return csv
+
+
+@pytest.mark.parametrize(
+    ("task", "algorithm"), [("binary", "random_forest"), ("regression", "extra_trees")]
+)
+def test_a_large_forest_trial_predicts_as_one_forest_of_all_its_parts_trees(
+    tmp_path, task, algorithm
+):
+    dataset = load_training_data(noisy_csv(tmp_path, 13_000, task), "y", task)
+    evaluator = Evaluator(dataset, resolve_metric(None, task), seed=4, keep_predictions=True)
+    config = portfolio_config(evaluator, algorithm, **{f"{algorithm}__min_samples_leaf": 20})
+    (split,) = evaluator.splits
+    assert len(split.train) >= FOREST_PARTS_FROM_ROWS
+    parts = trial_parts(config, len(split.train), evaluator.seed)
+    assert len(parts) == FOREST_PARTS
+    assert trial_parts(config, FOREST_PARTS_FROM_ROWS - 1, evaluator.seed) == [{}]
+    trial = evaluator.evaluate(0, config, 1.0)
+    fitted = [
+        evaluator.fit_rows(
+            evaluator.pipeline(config).set_params(**{f"model__{k}": v for k, v in part.items()}),
+            split.train,
+        )
+        for part in parts
+    ]
+    whole = fitted[0]  # the first part's preparation, every part's trees
+    whole[-1].estimators_ = [tree for model in fitted for tree in model[-1].estimators_]
+    whole[-1].n_estimators = len(whole[-1].estimators_)
+    assert len({tree.random_state for tree in whole[-1].estimators_}) == FOREST_TREES
+    expected = predict_scores(whole, dataset.X.iloc[split.valid], task, evaluator.n_classes)
+    np.testing.assert_allclose(trial.predictions, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
+def test_a_large_forest_trial_holds_a_part_of_the_forest_not_all_of_it(tmp_path):
+    """How far a fresh process's resident memory rises over one trial, against how far it
+    rises growing the whole forest once on the same rows (the final refit). The high-water
+    mark is reset after a first small trial (/proc/self/clear_refs), so imports do not count."""
+    csv = noisy_csv(tmp_path, 15_000, "binary")
+    script = """
+import json, sys
+from automl_cli.data import load_training_data
+from automl_cli.evaluate import Evaluator
+from automl_cli.metrics import resolve_metric
+from automl_cli.space import build_space, default_configs
+def status_mb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith(field))
+dataset = load_training_data(sys.argv[1], "y", "binary")
+evaluator = Evaluator(dataset, resolve_metric(None, "binary"), seed=0)
+space = build_space("binary", len(dataset.y), 6, 0)
+config = {**next(c for c in default_configs(space) if c["algorithm"] == "extra_trees"),
+          "extra_trees:min_samples_leaf": 1, "extra_trees:bootstrap": False}
+evaluator.evaluate(0, config, 1 / 9)
+with open("/proc/self/clear_refs", "w") as clear:
+    clear.write("5")  # the high-water mark starts again from here
+before = status_mb("VmRSS:")
+if sys.argv[2] == "trial":
+    result = evaluator.evaluate(1, config, 1.0)
+    assert result.ok, result.error
+else:
+    evaluator.fit_final(config, rows=len(evaluator.splits[0].train) / len(dataset.y))
+print(json.dumps(status_mb("VmHWM:") - before))
+"""
+    growth = {}
+    for what in ("trial", "whole"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(csv), what],
+            capture_output=True, text=True, timeout=240, check=True,
+        )  # fmt: skip
+        growth[what] = json.loads(done.stdout)
+    assert growth["whole"] > 40  # MB: a forest worth holding in parts
+    assert growth["trial"] < 0.5 * growth["whole"], growth
 
 
 def test_no_class_is_ever_given_probability_zero_and_no_prediction_changes():

@@ -24,6 +24,7 @@ _HOMES = {
     "build_pipeline": "pipeline",
     "default_configs": "portfolio",
     "TRUSTED_TYPES": "trusted",
+    "trial_parts": "learners",
 }
 
 __all__ = sorted(_HOMES)

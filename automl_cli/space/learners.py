@@ -2,7 +2,8 @@
 
 Fixed settings (not searched) and why:
 - forests grow FOREST_TREES trees: more trees never hurt accuracy in expectation, they only
-  cost time, so the count is a cost knob (Probst & Boulesteix 2018);
+  cost time, so the count is a cost knob (Probst & Boulesteix 2018); a trial grows them in
+  FOREST_PARTS parts (trial_parts);
 - HistGradientBoosting runs without early stopping: its "auto" mode switches on at 10,000
   rows, which would change what max_iter means between the budgets of one search;
 - MLPs train for at most MLP_MAX_EPOCHS epochs with Adam;
@@ -22,6 +23,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 FOREST_TREES = 100
+FOREST_PARTS = 4
+FOREST_PARTS_FROM_ROWS = 10_000
 MLP_MAX_EPOCHS = 100
 LINEAR_MAX_ITER = 300
 SVM_CALIBRATION_FOLDS = 3
@@ -55,6 +58,22 @@ def make_learner(config: Mapping[str, Any], task: str, n_threads: int, seed: int
 
         learner = TransformedTargetRegressor(regressor=learner, transformer=StandardScaler())
     return learner
+
+
+def trial_parts(config: Mapping[str, Any], n_rows: int, seed: int) -> list[dict[str, Any]]:
+    """The parts a trial on `n_rows` training rows grows its learner in, as its parameters.
+
+    A forest on FOREST_PARTS_FROM_ROWS rows or more grows in FOREST_PARTS parts of
+    FOREST_TREES / FOREST_PARTS trees, each from its own seed; the trial predicts with a part
+    and frees it before it grows the next (evaluate.py), so it holds a quarter of the forest
+    (100 deep trees on 30,000 rows take 80-140 MB). A forest predicts the mean of its trees'
+    predictions, so the mean of the parts' is that of one forest of all their trees. Smaller
+    forests, and every other learner, grow whole: there a part's fixed cost would show.
+    """
+    if _BUILDERS.get(str(config["algorithm"])) is not _forest or n_rows < FOREST_PARTS_FROM_ROWS:
+        return [{}]
+    trees = FOREST_TREES // FOREST_PARTS
+    return [{"n_estimators": trees, "random_state": seed + part} for part in range(FOREST_PARTS)]
 
 
 def _lightgbm(p: Params, classification: bool, n_threads: int, seed: int) -> Any:
