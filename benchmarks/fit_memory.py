@@ -5,7 +5,8 @@ rows, 6 numeric and 8 categorical columns (2 to 40 levels), a binary target from
 over both. `--csv FILE --target NAME` measures the first `--rows` rows of a real CSV instead
 (e.g. the diamonds table). The real `automl fit` runs as a subprocess; its whole process tree
 is sampled (`process_tree.py`): peak RSS sum (what the target counts), peak PSS sum, and each
-process's share at the RSS peak. Trial counts say whether the speed was kept.
+process's share at the RSS peak, and each role's median RSS during the search. Trial counts
+say whether the speed was kept.
 
     python benchmarks/fit_memory.py --label after --out benchmarks/results/fit_memory.jsonl
     python benchmarks/fit_memory.py --code OLD_CHECKOUT --label before ...   # an earlier commit
@@ -40,6 +41,7 @@ class Run:
     at_peak: list
     load_average: float
     peak_seconds: float
+    search_medians: dict
 
 
 def adult_like(rows: int, seed: int) -> pd.DataFrame:
@@ -94,7 +96,7 @@ def main() -> None:
             run = Run(
                 args.label, case, shown, peak.exit_code, round(peak.wall_seconds, 1), trials,
                 round(peak.peak_rss_mb), round(peak.peak_pss_mb), peak.at_peak,
-                round(os.getloadavg()[0], 1), peak.peak_seconds,
+                round(os.getloadavg()[0], 1), peak.peak_seconds, peak.search_medians,
             )  # fmt: skip
             report(asdict(run), args.out)
 

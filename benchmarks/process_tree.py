@@ -4,12 +4,15 @@ Runs the command as a subprocess and samples it and every process below it (the 
 forkserver, the trial workers) every SAMPLE_SECONDS: the sum of resident memory (RSS, what
 most harnesses report) and of proportional memory (PSS, from /proc/<pid>/smaps_rollup, where
 a page shared by n processes counts 1/n in each). At the sample where the RSS sum is highest
-it keeps each process's own RSS and PSS, so that the peak can be taken apart.
+it keeps each process's own RSS and PSS, so that the peak can be taken apart. While the
+search runs (two workers or more alive) it also keeps the median of each role's RSS: the
+tree's size at a typical moment, what the trials' own memory comes on top of.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import threading
 import time
@@ -24,7 +27,8 @@ SAMPLE_SECONDS = 0.2
 @dataclass
 class TreePeak:
     """Exit code, wall seconds, the peaks of the summed RSS and PSS (MB), and the processes
-    at the RSS peak: (role, RSS MB, PSS MB), the largest first, and when it came."""
+    at the RSS peak: (role, RSS MB, PSS MB), the largest first, and when it came; the
+    median RSS (MB) of each role while two workers or more were alive (workers: over both)."""
 
     exit_code: int
     wall_seconds: float
@@ -32,6 +36,7 @@ class TreePeak:
     peak_pss_mb: float
     at_peak: list[tuple[str, float, float]] = field(default_factory=list)
     peak_seconds: float = 0.0  # when the RSS peak came, from the start
+    search_medians: dict[str, float] = field(default_factory=dict)
 
 
 def pss_mb(pid: int) -> float:
@@ -69,6 +74,7 @@ def measure(command: list[str], environment: dict, folder: Path) -> TreePeak:
     process = subprocess.Popen(command, env=environment, cwd=folder, stdout=subprocess.DEVNULL)
     peak = TreePeak(0, 0.0, 0.0, 0.0)
     done = threading.Event()
+    during_search: dict[str, list[float]] = {}
 
     def sample() -> None:
         root = psutil.Process(process.pid)
@@ -90,6 +96,9 @@ def measure(command: list[str], environment: dict, folder: Path) -> TreePeak:
                 peak.at_peak = sorted(members, key=lambda m: -m[1])
                 peak.peak_seconds = round(time.monotonic() - started, 1)
             peak.peak_pss_mb = max(peak.peak_pss_mb, sum(m[2] for m in members))
+            if sum(m[0] == "worker" for m in members) >= 2:
+                for role, rss, _ in members:
+                    during_search.setdefault(role, []).append(rss)
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -98,6 +107,9 @@ def measure(command: list[str], environment: dict, folder: Path) -> TreePeak:
     peak.wall_seconds = time.monotonic() - started
     done.set()
     sampler.join()
+    peak.search_medians = {
+        role: round(statistics.median(values)) for role, values in during_search.items()
+    }
     return peak
 
 
