@@ -321,8 +321,8 @@ class Evaluator:
                 return predict_scores(model, self.X.iloc[valid], self.task, self.n_classes), seconds
             prepare, learner = model[:-1], model[-1]
             X_train = prepare.fit_transform(self.X.iloc[rows], self.y[rows])
-            X_valid = prepare.transform(self.X.iloc[valid])
             seconds, summed = time.perf_counter() - started, 0.0
+            X_valid = prepare.transform(self.X.iloc[valid])
             for part in parts:
                 started = time.perf_counter()
                 learner.set_params(**part)  # a refit drops the previous part's trees first
