@@ -320,13 +320,14 @@ class Evaluator:
                 seconds = time.perf_counter() - started
                 return predict_scores(model, self.X.iloc[valid], self.task, self.n_classes), seconds
             prepare, learner = model[:-1], model[-1]
-            X_train = prepare.fit_transform(self.X.iloc[rows], self.y[rows])
+            y, weights = self.y[rows], self.weights_of(rows)
+            X_train = prepare.fit_transform(self.X.iloc[rows], y)
             seconds, summed = time.perf_counter() - started, 0.0
             X_valid = prepare.transform(self.X.iloc[valid])
             for part in parts:
                 started = time.perf_counter()
                 learner.set_params(**part)  # a refit drops the previous part's trees first
-                learner.fit(X_train, self.y[rows], sample_weight=self.weights_of(rows))
+                learner.fit(X_train, y, sample_weight=weights)
                 seconds += time.perf_counter() - started
                 summed = summed + predict_scores(learner, X_valid, self.task, self.n_classes)
         return np.asarray(summed) / len(parts), seconds
