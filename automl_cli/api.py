@@ -129,8 +129,9 @@ def _fit(data, options, started, on_event, on_notice) -> FitResult:
             manifest = _manifest(dataset, metric, options, best, search, refit_rows)
             manifest["ensemble"] = ensemble.record
             model = keep_better_than_baseline(evaluator, model, manifest, on_notice)
+            explained_by = search.finish.refit_end(bundle.serialized_bytes(model))
             manifest["explanations"] = explain(
-                evaluator, model, manifest, best, ranked, search.log.predictions, search.refit_end
+                evaluator, model, manifest, best, ranked, search.log.predictions, explained_by
             )
             model = Model(model, dataset.schema, dataset.task, dataset.classes, manifest)
             if options.out is not None:
@@ -157,7 +158,7 @@ def _fit_ensemble(search, ranked, options, on_notice):
         ranked,
         search.log.predictions,
         size=options.ensemble_size,
-        refit_end=search.refit_end,
+        finish=search.finish,
         n_threads=search.executor.n_workers,
         on_notice=on_notice,
     )

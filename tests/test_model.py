@@ -246,3 +246,22 @@ def test_small_batches_are_predicted_on_one_thread():
     with _threads_for(ONE_THREAD_ROWS + 1):
         assert openmp_threads() == everything
     assert openmp_threads() == everything
+
+
+def test_a_models_written_size_is_counted_without_a_copy():
+    """The size a fit plans the model file's writing by (search/budget.py `Finish`): the pickled
+    size, to 1 %, and it grows with the model."""
+    import pickle
+
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    from automl_cli.bundle import serialized_bytes
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(500, 5)), rng.integers(0, 2, size=500)
+    sizes = []
+    for n_trees in (10, 40):
+        forest = ExtraTreesClassifier(n_trees, random_state=0).fit(X, y)
+        sizes.append(serialized_bytes(forest))
+        assert sizes[-1] == pytest.approx(len(pickle.dumps(forest, protocol=5)), rel=0.01)
+    assert sizes[1] == pytest.approx(4 * sizes[0], rel=0.1)

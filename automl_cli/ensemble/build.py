@@ -3,9 +3,11 @@ and record it for the manifest.
 
 The members are refitted on every row (Evaluator.fit_final), heaviest first, each only when
 its estimated refit still fits before the refit deadline (the search stopped early enough for
-ENSEMBLE_PLANNED_MEMBERS of them, search/budget.py); a member that does not fit in the time
-left, fails, or fits its own rows far worse than it promised (Evaluator.refit_is_sound) is
-dropped and the weights of the others are renormalized. The rule is to refit, not to keep
+ENSEMBLE_PLANNED_MEMBERS of them, search/budget.py), which comes earlier as the members kept
+grow the model to be written (`Finish`); a member that does not fit in the time left, fails,
+fits its own rows far worse than it promised (Evaluator.refit_is_sound), or is too large to be
+written in the time left once refitted is dropped and the weights of the others are
+renormalized. The rule is to refit, not to keep
 each member's fold models as a bag: on the public suite at 60 s (three seeds) the bagged
 ensemble tested behind the refitted one in 23 of 30 runs, small tables included, and a bag
 costs k times the model file and the prediction time (benchmarks/results/suite_bagging.md).
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from automl_cli.bundle import serialized_bytes
 from automl_cli.ensemble.estimator import Ensemble
 from automl_cli.ensemble.selection import LIBRARY_SIZE, Choice, choose, loss_of
 from automl_cli.evaluate import FULL_BUDGET
@@ -28,6 +31,7 @@ from automl_cli.evaluate import FULL_BUDGET
 if TYPE_CHECKING:
     from automl_cli.evaluate import Evaluator, TrialResult
     from automl_cli.execute import Executor
+    from automl_cli.search.budget import Finish
 
 
 @dataclass
@@ -46,12 +50,12 @@ def fit_ensemble(
     predictions: Callable[[list[TrialResult]], dict[int, np.ndarray]],
     *,
     size: int,
-    refit_end: float,
+    finish: Finish,
     n_threads: int,
     on_notice: Callable[[str], None],
 ) -> FittedEnsemble:
     """The ensemble of the full-budget trials in `ranked` (best first), its members refitted
-    by `refit_end`."""
+    in time to be written by the end of the budget (`finish`)."""
     candidates = [t for t in ranked if t.budget >= FULL_BUDGET][:LIBRARY_SIZE]
     kept = predictions(candidates)
     library_trials = [t for t in candidates if t.job_id in kept]
@@ -69,7 +73,7 @@ def fit_ensemble(
     if choice.kind == "single":
         return FittedEnsemble(None, record | {"members": []})
     members = refit_members(
-        executor, evaluator, library_trials, choice, refit_end, n_threads, on_notice
+        executor, evaluator, library_trials, choice, finish, n_threads, on_notice
     )
     if not members:
         on_notice(
@@ -107,20 +111,22 @@ def refit_members(
     evaluator: Evaluator,
     trials: list[TrialResult],
     choice: Choice,
-    refit_end: float,
+    finish: Finish,
     n_threads: int,
     on_notice: Callable[[str], None],
 ) -> list[tuple[int, Any, float]]:
-    """(library index, refitted model, weight) of each member refitted in time, heaviest first."""
+    """(library index, refitted model, weight) of each member refitted in time, heaviest first:
+    each refit ends early enough to write the members kept before it, and a member that leaves
+    too little time to write itself is dropped."""
     from automl_cli.execute import RefitError
     from automl_cli.search.budget import REFIT_SAFETY
 
-    fitted = []
+    fitted, kept_bytes = [], 0
     for index in np.argsort(-choice.weights, kind="stable"):
         if choice.weights[index] <= 0:
             break
         trial = trials[index]
-        left = refit_end - time.monotonic()
+        left = finish.refit_end(kept_bytes) - time.monotonic()
         if evaluator.refit_estimate(trial) * REFIT_SAFETY > left:
             on_notice(
                 f"member trial {trial.job_id} ({trial.algorithm}) dropped: no time to refit it"
@@ -137,5 +143,13 @@ def refit_members(
                 "own rows far worse than its validation promised"
             )
             continue
+        size = serialized_bytes(model)
+        if time.monotonic() > finish.refit_end(kept_bytes + size):
+            on_notice(
+                f"member trial {trial.job_id} ({trial.algorithm}) dropped: no time to write its "
+                f"{size / 2**20:.0f} MB into the model file"
+            )
+            continue
+        kept_bytes += size
         fitted.append((int(index), model, float(choice.weights[index])))
     return fitted

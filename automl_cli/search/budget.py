@@ -2,15 +2,18 @@
 and when the search stops so that the refit, the model file and the workers' shutdown all end
 within the time budget.
 
-The time budget is a wall with two exceptions, both of which trade a little lateness for a
+The time budget is a wall with three exceptions, all of which trade a little lateness for a
 model rather than none: while no trial has succeeded, the search may run NO_RESULT_GRACE of
-the budget past it; and when no refit fits in the time left, the last resort gets
-QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway (api._refit_best).
+the budget past it; when no refit fits in the time left, the last resort gets
+QUICK_REFIT_SECONDS * REFIT_SAFETY seconds anyway (api._refit_best); and a single model is
+written whatever its size, which is known only once it is refitted (an ensemble's members are
+dropped instead, `Finish`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from automl_cli.evaluate import FULL_BUDGET
@@ -32,7 +35,10 @@ QUICK_REFIT_SECONDS = 1.0  # a last-resort refit expected to take this long may 
 # of the rows (api._refit_best); a 1M x 30 search at 120 s stopped at 60 s under a cap of 1/2
 # for a refit that took 15 s (benchmarks/results/scale.md)
 REFIT_RESERVE_CAP = 1 / 3
-FINISH_SECONDS = 1.0  # kept after the refit: writing the model file, stopping the workers
+FINISH_SECONDS = 1.0  # kept after the refit: the baseline check, the model file's fixed cost
+# writing a model file grows with the model: 82 MB/s of pickled size at zlib level 1 (0.9 s
+# for 12 MB, 4.2 s for 283 MB; benchmarks/results/model_write.md), counted here with a margin
+MODEL_WRITE_BYTES_PER_SECOND = 50 * 2**20
 ENSEMBLE_PLANNED_MEMBERS = 5  # the reserve of an ensemble covers the refits of this many trials
 ENSEMBLE_SELECTION_SECONDS = 1.0  # and the selection itself (automl_cli/ensemble/selection.py)
 # kept for the model's explanations (automl_cli/explain), mostly permutation importance: on a
@@ -69,9 +75,25 @@ def explanation_reserve(time_budget: float) -> float:
     return min(EXPLANATION_SHARE * time_budget, EXPLANATION_CAP_SECONDS)
 
 
-def refit_deadline(hard_end: float) -> float:
-    """When the refit must be done: the end of the time budget, less FINISH_SECONDS."""
-    return hard_end - FINISH_SECONDS
+@dataclass(frozen=True)
+class Finish:
+    """The end of the time budget, and how long before it the refit must end for what follows
+    it to end in time too: FINISH_SECONDS, and the writing of the model, by its size.
+
+    On 40,000 rows an ensemble with two deep forests is a 300-500 MB model that takes 4-7 s to
+    write: a plan of FINISH_SECONDS alone ended such fits 3 s late. The members' sizes are known
+    as they come back from their refits, so each refit ends early enough to write those kept
+    before it (automl_cli/ensemble/build.py), and the explanations end early enough to write
+    the model that ships (api.py).
+    """
+
+    hard_end: float
+    write_bytes_per_second: float = MODEL_WRITE_BYTES_PER_SECOND
+
+    def refit_end(self, model_bytes: int = 0) -> float:
+        """When the work before the writing must be done, for a model of `model_bytes`
+        (`bundle.serialized_bytes`)."""
+        return self.hard_end - FINISH_SECONDS - model_bytes / self.write_bytes_per_second
 
 
 def search_deadline(
@@ -99,6 +121,6 @@ def search_deadline(
             estimate = max(estimate, sum(evaluator.refit_estimate(t) for t in members))
             estimate += ENSEMBLE_SELECTION_SECONDS
         reserve = refit_reserve(estimate, time_budget) + explanation_reserve(time_budget)
-        return refit_deadline(hard_end) - reserve
+        return Finish(hard_end).refit_end() - reserve
 
     return search_end

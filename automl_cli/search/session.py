@@ -25,12 +25,7 @@ from automl_cli.execute import ClusterError, Executor, create_executor
 from automl_cli.metrics import Metric
 from automl_cli.optimize import Job, Optimizer
 from automl_cli.scale import may_start
-from automl_cli.search.budget import (
-    auto_min_budget,
-    default_trial_limit,
-    refit_deadline,
-    search_deadline,
-)
+from automl_cli.search.budget import Finish, auto_min_budget, default_trial_limit, search_deadline
 from automl_cli.search.log import TrialLog
 from automl_cli.search.loop import SearchState, rank_trials, run_search
 from automl_cli.search.options import SearchOptions
@@ -94,7 +89,8 @@ class Search:
         self.options = options
         self.started = time.monotonic() if started is None else started
         self.hard_end = self.started + options.time_budget
-        self.refit_end = refit_deadline(self.hard_end)  # the refit ends by then (budget.py)
+        self.finish = Finish(self.hard_end)
+        self.refit_end = self.finish.refit_end()  # a refit ends by then (budget.py)
         self.evaluator = Evaluator(
             dataset,
             metric,

@@ -1,6 +1,6 @@
 """The ensemble of a finished search on real trials: its members refitted on all rows within
-the time left (dropped, and the weights renormalized, when it is short), and the search's
-reserve for those refits."""
+the time left and written in time (dropped, and the weights renormalized, when it is short),
+and the search's reserve for those refits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from automl_cli.bundle import serialized_bytes
 from automl_cli.data import load_training_data
 from automl_cli.ensemble.build import fit_ensemble
 from automl_cli.ensemble.estimator import Ensemble
@@ -21,8 +22,9 @@ from automl_cli.model import Model
 from automl_cli.search.budget import (
     ENSEMBLE_PLANNED_MEMBERS,
     ENSEMBLE_SELECTION_SECONDS,
+    FINISH_SECONDS,
+    Finish,
     explanation_reserve,
-    refit_deadline,
     refit_reserve,
     search_deadline,
 )
@@ -62,14 +64,18 @@ def complementary(evaluator, ranked):
     return lambda trials: {t.job_id: by_id[t.job_id] for t in trials}
 
 
-def build(evaluator, ranked, predictions, seconds_left, notices):
+def build(evaluator, ranked, predictions, seconds_left, notices, write_bytes_per_second=None):
+    """The ensemble, with `seconds_left` for the refits before the model must be written."""
+    finish = Finish(time.monotonic() + seconds_left + FINISH_SECONDS)
+    if write_bytes_per_second is not None:
+        finish = Finish(finish.hard_end, write_bytes_per_second)
     return fit_ensemble(
         InProcessExecutor(evaluator),
         evaluator,
         ranked,
         predictions,
         size=10,
-        refit_end=time.monotonic() + seconds_left,
+        finish=finish,
         n_threads=1,
         on_notice=notices.append,
     )
@@ -105,6 +111,29 @@ def test_a_member_that_cannot_be_refitted_in_time_is_dropped_and_weights_renorma
     assert any("no time to refit" in n and f"trial {slow.job_id}" in n for n in notices)
 
 
+def test_a_member_too_large_to_write_in_time_is_dropped(searched):
+    """Of the best two (linear, 5 kB, and LightGBM, 400 kB), at a write speed that needs 900 s
+    for both, the one that leaves no time to write itself goes, whichever comes first."""
+    evaluator, ranked = searched
+    executor = InProcessExecutor(evaluator)
+    sizes = {t.job_id: serialized_bytes(executor.refit(t.config, 600)) for t in ranked[:2]}
+    small, large = sorted(ranked[:2], key=lambda t: sizes[t.job_id])
+    assert sizes[large.job_id] > 2 * sizes[small.job_id]  # so: small in 300 s, both past 600 s
+    notices = []
+    fitted = build(
+        evaluator,
+        ranked,
+        complementary(evaluator, ranked),
+        600,
+        notices,
+        write_bytes_per_second=sum(sizes.values()) / 900,
+    )
+    assert [m["job_id"] for m in fitted.record["members"]] == [small.job_id]
+    assert fitted.model.weights.tolist() == [1.0]
+    dropped = f"member trial {large.job_id} ({large.algorithm}) dropped: no time to write its"
+    assert any(n.startswith(dropped) for n in notices)
+
+
 def test_no_time_left_ships_the_best_single_model(searched):
     evaluator, ranked = searched
     notices = []
@@ -130,7 +159,7 @@ def test_the_search_keeps_time_for_the_members_refits(searched):
     best = rank_trials(trials)[:ENSEMBLE_PLANNED_MEMBERS]
     estimate = sum(evaluator.refit_estimate(t) for t in best) + ENSEMBLE_SELECTION_SECONDS
     kept = refit_reserve(estimate, budget) + explanation_reserve(budget)
-    assert end == refit_deadline(hard_end) - kept < single
+    assert end == Finish(hard_end).refit_end() - kept < single
 
 
 def test_a_stacked_ensemble_of_an_older_file_survives_the_model_file(searched, tmp_path):

@@ -12,13 +12,14 @@ from automl_cli.evaluate import Evaluator, TrialResult
 from automl_cli.metrics import resolve_metric
 from automl_cli.search.budget import (
     FINISH_SECONDS,
+    MODEL_WRITE_BYTES_PER_SECOND,
     NO_RESULT_GRACE,
     REFIT_FLOOR_SECONDS,
     REFIT_RESERVE_CAP,
     REFIT_SAFETY,
+    Finish,
     auto_min_budget,
     explanation_reserve,
-    refit_deadline,
     refit_reserve,
     search_deadline,
 )
@@ -39,7 +40,14 @@ def trial(job_id: int, fit_seconds: float, status: str = "ok") -> TrialResult:
 
 
 def test_the_refit_ends_before_the_budget_by_the_finish_margin():
-    assert refit_deadline(HARD_END) == HARD_END - FINISH_SECONDS < HARD_END
+    assert Finish(HARD_END).refit_end() == HARD_END - FINISH_SECONDS < HARD_END
+
+
+def test_a_larger_model_to_write_ends_the_refit_earlier():
+    finish = Finish(HARD_END)
+    ends = [finish.refit_end(megabytes * 2**20) for megabytes in (0, 10, 300)]
+    assert ends[0] > ends[1] > ends[2]
+    assert ends[0] - ends[2] == pytest.approx(300 * 2**20 / MODEL_WRITE_BYTES_PER_SECOND)
 
 
 @pytest.mark.parametrize("fit_seconds", [0.01, 2.0, 30.0])
@@ -47,9 +55,9 @@ def test_the_search_stops_early_enough_to_refit_the_best_and_finish(evaluator, f
     end = search_deadline(evaluator, HARD_END, 100.0, keep_for_refit=True)([trial(0, fit_seconds)])
     estimate = evaluator.refit_estimate(trial(0, fit_seconds))
     kept = refit_reserve(estimate, 100.0) + explanation_reserve(100.0)
-    assert end == refit_deadline(HARD_END) - kept
+    assert end == Finish(HARD_END).refit_end() - kept
     if estimate * REFIT_SAFETY < REFIT_RESERVE_CAP * 100.0:  # covered unless capped
-        assert end + estimate * REFIT_SAFETY <= refit_deadline(HARD_END)
+        assert end + estimate * REFIT_SAFETY <= Finish(HARD_END).refit_end()
 
 
 @pytest.mark.parametrize(
